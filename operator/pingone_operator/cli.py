@@ -1,0 +1,38 @@
+"""The `pingone-operator` command: run the operator, serve the simulator, print the CRDs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="pingone-operator", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the operator (wraps kopf run)", add_help=False)
+    sub.add_parser("simulator", help="serve a local PingOne simulator on loopback", add_help=False)
+    sub.add_parser("crds", help="print the generated CustomResourceDefinitions as YAML")
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "run":
+        from .runner import main as run_main
+
+        return run_main(rest)
+    if command == "simulator":
+        from .simulator.cli import main as simulator_main
+
+        return simulator_main(rest)
+    if command == "crds":
+        from .crd import render_crds_yaml
+
+        sys.stdout.write(render_crds_yaml())
+        return 0
+    parser.parse_args(argv)  # prints the usage error for an unknown command
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,146 @@
+"""Operator configuration from environment variables.
+
+Every variable is documented in the README. A missing or malformed value stops start-up with
+one line that names the variable, never the value (it may be a secret).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+# PingOne's regions: the top-level domain of api.pingone.<tld> and auth.pingone.<tld>.
+REGIONS = ("com", "eu", "ca", "com.au", "sg", "asia")
+TOKEN_AUTH_METHODS = ("CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A string that never shows itself in repr, str or logs."""
+
+    value: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return "**********"
+
+    __repr__ = __str__
+
+
+@dataclass(frozen=True)
+class PingOneSettings:
+    """Where PingOne is and how the operator's worker application signs in."""
+
+    api_url: str  # e.g. https://api.pingone.com/v1
+    auth_url: str  # e.g. https://auth.pingone.com
+    environment_id: str
+    client_id: str
+    client_secret: Secret
+    token_auth_method: str = "CLIENT_SECRET_BASIC"
+    requests_per_second: float = 50.0
+    max_concurrency: int = 16
+    timeout_seconds: float = 30.0
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.auth_url}/{self.environment_id}/as/token"
+
+
+@dataclass(frozen=True)
+class OperatorSettings:
+    """Operator behaviour that is not about PingOne itself."""
+
+    drift_interval_seconds: float = 600.0
+    watch_namespaces: tuple[str, ...] = ()  # empty: all namespaces
+    log_level: str = "INFO"
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+def _require(env: Mapping[str, str], name: str) -> str:
+    value = _get(env, name)
+    if value is None:
+        raise ConfigError(f"{name} is required but not set")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _get(env, name) or default
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, e.g. {default}")
+    return value.rstrip("/")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:
+    raw = _get(env, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def _uuid(env: Mapping[str, str], name: str) -> str:
+    value = _require(env, name)
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a PingOne id (a UUID), got {value!r}") from None
+    return value
+
+
+def load_pingone_settings(env: Mapping[str, str] | None = None) -> PingOneSettings:
+    env = os.environ if env is None else env
+    region = _get(env, "PINGONE_REGION") or "com"
+    if region not in REGIONS:
+        raise ConfigError(f"PINGONE_REGION must be one of {', '.join(REGIONS)}, got {region!r}")
+    method = (_get(env, "PINGONE_TOKEN_AUTH_METHOD") or "CLIENT_SECRET_BASIC").upper()
+    if method not in TOKEN_AUTH_METHODS:
+        raise ConfigError(
+            f"PINGONE_TOKEN_AUTH_METHOD must be one of {', '.join(TOKEN_AUTH_METHODS)}, got {method!r}"
+        )
+    return PingOneSettings(
+        api_url=_url(env, "PINGONE_API_URL", f"https://api.pingone.{region}/v1"),
+        auth_url=_url(env, "PINGONE_AUTH_URL", f"https://auth.pingone.{region}"),
+        environment_id=_uuid(env, "PINGONE_ENVIRONMENT_ID"),
+        client_id=_require(env, "PINGONE_CLIENT_ID"),
+        client_secret=Secret(_require(env, "PINGONE_CLIENT_SECRET")),
+        token_auth_method=method,
+        requests_per_second=_number(env, "PINGONE_REQUESTS_PER_SECOND", 50.0, 0.1),
+        max_concurrency=int(_number(env, "PINGONE_MAX_CONCURRENCY", 16, 1)),
+        timeout_seconds=_number(env, "PINGONE_TIMEOUT_SECONDS", 30.0, 1),
+    )
+
+
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSettings:
+    env = os.environ if env is None else env
+    namespaces = tuple(n.strip() for n in (_get(env, "WATCH_NAMESPACES") or "").split(",") if n.strip())
+    for name in namespaces:
+        if not _NAMESPACE.match(name):
+            raise ConfigError(f"WATCH_NAMESPACES has an invalid namespace name {name!r}")
+    level = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    return OperatorSettings(
+        drift_interval_seconds=_number(env, "DRIFT_INTERVAL_SECONDS", 600.0, 1),
+        watch_namespaces=namespaces,
+        log_level=level,
+    )

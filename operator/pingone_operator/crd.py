@@ -1,0 +1,120 @@
+"""Generate the PingOneApplication CRD from the pydantic models.
+
+Kubernetes wants a structural schema: every node typed, no `$ref`, no `anyOf` with null. The
+pydantic JSON schema is rewritten into that form. Defaults are left out on purpose: they belong to
+the model (sent to PingOne), not to the API server (which would write them into the user's spec and
+make GitOps tools show a diff); descriptions still tell them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from . import CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION
+from .models import PingOneApplicationSpec, PingOneApplicationStatus
+
+_DROP = {"title", "default", "$defs"}
+
+
+def _structural(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_structural(n, defs) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        target = defs[node["$ref"].rsplit("/", 1)[-1]]
+        merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return _structural(merged, defs)
+    if "anyOf" in node:  # Optional[X] -> X (absent means null in Kubernetes)
+        options = [o for o in node["anyOf"] if o.get("type") != "null"]
+        rest = {k: v for k, v in node.items() if k != "anyOf"}
+        if len(options) == 1:
+            return _structural({**options[0], **rest}, defs)
+        raise ValueError(f"cannot make a structural schema of anyOf {node['anyOf']}")
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DROP:
+            continue
+        if key == "const":
+            out["enum"] = [value]
+        elif key == "properties":
+            out[key] = {name: _structural(prop, defs) for name, prop in value.items()}
+        elif key == "additionalProperties" and isinstance(value, bool):
+            continue  # pruning (False) or x-kubernetes-preserve-unknown-fields (True) say it instead
+        else:
+            out[key] = _structural(value, defs)
+    if "enum" in out and "type" not in out:
+        out["type"] = "string"
+    return out
+
+
+def schema_of(model: type) -> dict[str, Any]:
+    raw = model.model_json_schema(mode="validation")
+    return _structural(raw, raw.get("$defs", {}))
+
+
+def crd() -> dict[str, Any]:
+    spec = schema_of(PingOneApplicationSpec)
+    spec["description"] = (
+        "Desired state: PingOne's OIDC application fields (names as in PingOne's Update Application "
+        "request) plus operator fields (environmentId, deletionPolicy, managementPolicy, "
+        "adoptApplicationId, secretName)."
+    )
+    status = schema_of(PingOneApplicationStatus)
+    status["description"] = "Observed state, written by the operator."
+    status.pop("required", None)
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{PLURAL}.{GROUP}"},
+        "spec": {
+            "group": GROUP,
+            "scope": "Namespaced",
+            "names": {
+                "kind": KIND,
+                "listKind": f"{KIND}List",
+                "plural": PLURAL,
+                "singular": SINGULAR,
+                "shortNames": SHORT_NAMES,
+                "categories": CATEGORIES,
+            },
+            "versions": [
+                {
+                    "name": VERSION,
+                    "served": True,
+                    "storage": True,
+                    "subresources": {"status": {}},
+                    "additionalPrinterColumns": [
+                        {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
+                        {"name": "Reason", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].reason', "priority": 1},
+                        {"name": "Client-ID", "type": "string", "jsonPath": ".status.clientId"},
+                        {"name": "Environment", "type": "string", "jsonPath": ".status.environmentId"},
+                        {"name": "Type", "type": "string", "jsonPath": ".spec.type", "priority": 1},
+                        {"name": "Secret", "type": "string", "jsonPath": ".status.secretName", "priority": 1},
+                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+                    ],
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "description": "A PingOne OIDC application managed by pingone-operator.",
+                            "required": ["spec"],
+                            "properties": {
+                                "apiVersion": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "metadata": {"type": "object"},
+                                "spec": spec,
+                                "status": status,
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+def render_crds_yaml() -> str:
+    header = "# Generated by `pingone-operator crds` from operator/pingone_operator/models.py. Do not edit.\n"
+    return header + yaml.safe_dump(crd(), sort_keys=False, width=120)

@@ -1,0 +1,376 @@
+"""The PingOneApplication resource, as pydantic models: the one source of truth.
+
+The spec model generates the CRD's openAPIV3Schema (see crd.py), builds the body PingOne gets on
+POST and PUT (see pingone_body.py), and so defines what "drift" means. PingOne fields keep the
+API's own names, so the body of a PingOne "Update Application" request pasted under `spec` is a
+valid spec. Defaults live here and are sent explicitly on every PUT (PUT is a full replacement);
+they are not CRD defaults, so nothing is ever written back into the user's spec.
+
+Cross-field rules the API server can check are CEL rules (`x-kubernetes-validations`), attached
+to the models so the CRD carries them.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Bounds that keep CEL's cost estimate within the API server's budget, and typos out.
+URI = Annotated[str, Field(min_length=1, max_length=2048)]
+MAX_URIS = 100
+INT32_MAX = 2147483647
+
+
+def _cel(*rules: tuple[str, str], **extra: Any) -> dict[str, Any]:
+    """A json_schema_extra that adds CEL rules as x-kubernetes-validations."""
+    return {"x-kubernetes-validations": [{"rule": r, "message": m} for r, m in rules], **extra}
+
+
+class StrEnum(str, Enum):
+    def __str__(self) -> str:
+        return self.value
+
+
+class ApplicationType(StrEnum):
+    WEB_APP = "WEB_APP"
+    NATIVE_APP = "NATIVE_APP"
+    SINGLE_PAGE_APP = "SINGLE_PAGE_APP"
+    WORKER = "WORKER"
+    SERVICE = "SERVICE"
+    CUSTOM_APP = "CUSTOM_APP"
+
+
+class GrantType(StrEnum):
+    AUTHORIZATION_CODE = "AUTHORIZATION_CODE"
+    IMPLICIT = "IMPLICIT"
+    REFRESH_TOKEN = "REFRESH_TOKEN"
+    CLIENT_CREDENTIALS = "CLIENT_CREDENTIALS"
+    DEVICE_CODE = "DEVICE_CODE"
+    TOKEN_EXCHANGE = "TOKEN_EXCHANGE"
+    CIBA = "CIBA"
+
+
+class ResponseType(StrEnum):
+    CODE = "CODE"
+    TOKEN = "TOKEN"
+    ID_TOKEN = "ID_TOKEN"
+
+
+class TokenEndpointAuthMethod(StrEnum):
+    NONE = "NONE"
+    CLIENT_SECRET_BASIC = "CLIENT_SECRET_BASIC"
+    CLIENT_SECRET_POST = "CLIENT_SECRET_POST"
+    CLIENT_SECRET_JWT = "CLIENT_SECRET_JWT"
+    PRIVATE_KEY_JWT = "PRIVATE_KEY_JWT"
+
+
+class PkceEnforcement(StrEnum):
+    OPTIONAL = "OPTIONAL"
+    REQUIRED = "REQUIRED"
+    S256_REQUIRED = "S256_REQUIRED"
+
+
+class ParRequirement(StrEnum):
+    OPTIONAL = "OPTIONAL"
+    REQUIRED = "REQUIRED"
+
+
+class RefreshTokenType(StrEnum):
+    JSON_WEB_TOKEN = "JSON_WEB_TOKEN"
+    OPAQUE_TOKEN = "OPAQUE_TOKEN"
+
+
+class DeletionPolicy(StrEnum):
+    DELETE = "Delete"
+    ORPHAN = "Orphan"
+
+
+class ManagementPolicy(StrEnum):
+    MANAGE = "Manage"
+    OBSERVE_ONLY = "ObserveOnly"
+
+
+class _Model(BaseModel):
+    # Unknown fields are an error: a typo must not silently do nothing.
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, populate_by_name=True)
+
+
+class Icon(_Model):
+    id: str = Field(description="The id of the icon image in PingOne.")
+    href: URI = Field(description="The URL of the icon image.")
+
+
+class AccessControlRole(_Model):
+    type: Literal["ADMIN_USERS_ONLY"] = Field(
+        description="ADMIN_USERS_ONLY: only users with an admin role may use the application."
+    )
+
+
+class GroupRef(_Model):
+    id: str = Field(description="A PingOne group id.")
+
+
+class AccessControlGroup(_Model):
+    type: Literal["ANY_GROUP", "ALL_GROUPS"] = Field(
+        description="Whether a user needs ANY_GROUP of the groups or ALL_GROUPS."
+    )
+    groups: list[GroupRef] = Field(min_length=1, max_length=100, description="The groups.")
+
+
+class AccessControl(_Model):
+    role: AccessControlRole | None = Field(None, description="Restrict access by admin role.")
+    group: AccessControlGroup | None = Field(None, description="Restrict access by group membership.")
+
+
+class CorsSettings(_Model):
+    model_config = ConfigDict(
+        json_schema_extra=_cel(
+            (
+                "self.behavior == 'ALLOW_SPECIFIC_ORIGINS' ? has(self.origins) && size(self.origins) > 0 : !has(self.origins) || size(self.origins) == 0",
+                "corsSettings.origins must be set for ALLOW_SPECIFIC_ORIGINS and only then",
+            )
+        )
+    )
+    behavior: Literal["ALLOW_NO_ORIGINS", "ALLOW_SPECIFIC_ORIGINS"] = Field(
+        description="ALLOW_NO_ORIGINS, or ALLOW_SPECIFIC_ORIGINS with `origins`."
+    )
+    origins: list[URI] | None = Field(
+        None,
+        max_length=40,
+        description="Allowed origins (http/https URL without path; `*` allowed as a subdomain wildcard).",
+    )
+
+
+class KeyRotationPolicyRef(_Model):
+    id: str = Field(description="The id of a PingOne key rotation policy.")
+
+
+class Signing(_Model):
+    keyRotationPolicy: KeyRotationPolicyRef | None = Field(
+        None, description="Sign tokens with keys from this rotation policy instead of the default key."
+    )
+
+
+class KeyRef(_Model):
+    id: str = Field(description="The id of a PingOne key (usage type ISSUANCE).")
+
+
+class Kerberos(_Model):
+    key: KeyRef | None = Field(None, description="Key for certificate-based authentication (NATIVE_APP only).")
+
+
+class PasscodeRefreshDuration(_Model):
+    duration: int = Field(ge=1, le=INT32_MAX, description="How long a passcode stays valid.")
+    timeUnit: Literal["SECONDS", "MINUTES", "HOURS", "DAYS"] = Field(description="Unit of `duration`.")
+
+
+class Mobile(_Model):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"x-kubernetes-preserve-unknown-fields": True})
+    bundleId: str | None = Field(None, description="iOS bundle id; immutable once set in PingOne.")
+    packageName: str | None = Field(None, description="Android package name; immutable once set.")
+    huaweiAppId: str | None = Field(None, description="Huawei app id; immutable once set.")
+    huaweiPackageName: str | None = Field(None, description="Huawei package name; immutable once set.")
+    uriPrefix: str | None = Field(None, description="URI prefix that opens the app.")
+    passcodeRefreshDuration: PasscodeRefreshDuration | None = Field(None, description="Passcode refresh.")
+
+
+class ApplicationSettings(_Model):
+    """The PingOne OIDC application, with the API's own field names (Update Application body)."""
+
+    name: str = Field(min_length=1, max_length=256, description="Display name; unique within the environment.")
+    enabled: bool = Field(False, description="Whether the application is enabled. Default false, as in PingOne.")
+    description: str | None = Field(None, max_length=1024, description="Free-text description.")
+    type: ApplicationType = Field(
+        description="Application type. Immutable: PingOne cannot change the type of an application.",
+        json_schema_extra=_cel(("self == oldSelf", "type is immutable; create a new resource instead")),
+    )
+    protocol: Literal["OPENID_CONNECT"] = Field(
+        "OPENID_CONNECT",
+        description="Always OPENID_CONNECT. Immutable.",
+        json_schema_extra=_cel(("self == oldSelf", "protocol is immutable")),
+    )
+    homePageUrl: URI | None = Field(None, description="The application's home page.")
+    loginPageUrl: URI | None = Field(None, description="A custom login page URL.")
+    icon: Icon | None = Field(None, description="The application's icon.")
+    accessControl: AccessControl | None = Field(
+        None,
+        description="Who may use the application. Left out, PingOne chooses (WORKER apps get ADMIN_USERS_ONLY) and the operator does not manage it.",
+    )
+    hiddenFromAppPortal: bool = Field(False, description="Hide the application from the user portal.")
+    tags: list[Literal["PING_FED_CONNECTION_INTEGRATION"]] | None = Field(
+        None, max_length=1, description="Only PING_FED_CONNECTION_INTEGRATION (worker applications)."
+    )
+    assignActorRoles: bool | None = Field(
+        None,
+        description="Create only: whether a new WORKER inherits the operator's roles. Ignored by PingOne on update.",
+    )
+    tokenEndpointAuthMethod: TokenEndpointAuthMethod = Field(
+        description="How clients authenticate at the token endpoint. CLIENT_SECRET_JWT: a JWT signed with the client secret."
+    )
+    grantTypes: list[GrantType] = Field(
+        min_length=1, max_length=7, description="Grant types the application may use (compared as a set)."
+    )
+    responseTypes: list[ResponseType] | None = Field(
+        None, max_length=3, description="Response types at the authorize endpoint (compared as a set)."
+    )
+    redirectUris: list[URI] | None = Field(
+        None,
+        max_length=MAX_URIS,
+        description="Redirect URIs: https, http only for localhost or 127.0.0.1, or a custom scheme. Wildcards need allowWildcardInRedirectUris.",
+    )
+    postLogoutRedirectUris: list[URI] | None = Field(
+        None, max_length=MAX_URIS, description="URIs allowed after sign-off."
+    )
+    allowWildcardInRedirectUris: bool = Field(False, description="Allow `*` in redirect URIs.")
+    pkceEnforcement: PkceEnforcement = Field(PkceEnforcement.OPTIONAL, description="PKCE requirement. Default OPTIONAL.")
+    parRequirement: ParRequirement = Field(ParRequirement.OPTIONAL, description="Pushed authorization requests. Default OPTIONAL.")
+    parTimeout: int = Field(60, ge=1, le=600, description="PAR request_uri lifetime in seconds (1-600). Default 60.")
+    refreshTokenDuration: int | None = Field(
+        None,
+        ge=60,
+        le=INT32_MAX,
+        description="Refresh token lifetime in seconds. With the REFRESH_TOKEN grant and left out, 2592000 (30 days) is sent, because PingOne cannot clear it once set.",
+    )
+    refreshTokenRollingDuration: int | None = Field(
+        None,
+        ge=60,
+        le=INT32_MAX,
+        description="Rolling refresh lifetime in seconds; at least refreshTokenDuration. With REFRESH_TOKEN and left out, 15552000 (180 days) is sent.",
+    )
+    refreshTokenRollingGracePeriodDuration: int | None = Field(
+        None, ge=0, le=86400, description="Grace period for rolling refresh tokens, seconds (0-86400)."
+    )
+    additionalRefreshTokenReplayProtectionEnabled: bool | None = Field(
+        None, description="Extra replay protection for refresh tokens."
+    )
+    refreshTokenType: RefreshTokenType | None = Field(None, description="JSON_WEB_TOKEN or OPAQUE_TOKEN.")
+    initiateLoginUri: URI | None = Field(None, description="Login initiation URI; needed to show in the portal.")
+    targetLinkUri: URI | None = Field(None, description="Where the portal sends users after login.")
+    jwks: str | None = Field(
+        None, max_length=65536, description="A JWKS (JSON string) for PRIVATE_KEY_JWT; exclusive with jwksUrl."
+    )
+    jwksUrl: URI | None = Field(
+        None, pattern=r"^https://", description="An https URL of a JWKS for PRIVATE_KEY_JWT; exclusive with jwks."
+    )
+    devicePathId: str | None = Field(None, pattern=r"^[a-zA-Z0-9_-]{1,50}$", description="Device flow path id.")
+    deviceCustomVerificationUri: URI | None = Field(None, description="Custom device verification URI.")
+    devicePollingInterval: int = Field(5, ge=1, le=60, description="Device flow polling interval, seconds (1-60). Default 5.")
+    deviceTimeout: int = Field(600, ge=1, le=3600, description="Device code lifetime, seconds (1-3600). Default 600.")
+    corsSettings: CorsSettings | None = Field(None, description="CORS for the authorization server's endpoints.")
+    requireSignedRequestObject: bool = Field(False, description="Require signed request objects.")
+    supportUnsignedRequestObject: bool = Field(False, description="Accept unsigned request objects.")
+    idpSignoff: bool = Field(False, description="Sign users off PingOne when they sign off the app.")
+    includeX5t: bool = Field(False, description="Include the x5t header in signed tokens.")
+    opSessionCheckEnabled: bool = Field(False, description="Enable OpenID session management checks.")
+    requestScopesForMultipleResourcesEnabled: bool = Field(
+        False, description="Allow scopes from several resources in one request."
+    )
+    signing: Signing | None = Field(None, description="Token signing key rotation policy.")
+    mobile: Mobile | None = Field(None, description="NATIVE_APP mobile settings.")
+    kerberos: Kerberos | None = Field(None, description="NATIVE_APP certificate-based authentication.")
+
+
+# Operator fields sit beside PingOne's fields in the spec; this is their whole list.
+OPERATOR_FIELDS = ("environmentId", "deletionPolicy", "managementPolicy", "adoptApplicationId", "secretName")
+
+SPEC_RULES = (
+    (
+        "self.tokenEndpointAuthMethod != 'PRIVATE_KEY_JWT' || (has(self.jwks) != has(self.jwksUrl))",
+        "PRIVATE_KEY_JWT needs exactly one of jwks or jwksUrl",
+    ),
+    ("!(has(self.jwks) && has(self.jwksUrl))", "jwks and jwksUrl are mutually exclusive"),
+    (
+        "!has(self.refreshTokenDuration) || !has(self.refreshTokenRollingDuration) || self.refreshTokenDuration <= self.refreshTokenRollingDuration",
+        "refreshTokenDuration must not exceed refreshTokenRollingDuration",
+    ),
+    (
+        "!(has(self.requireSignedRequestObject) && self.requireSignedRequestObject && has(self.supportUnsignedRequestObject) && self.supportUnsignedRequestObject)",
+        "requireSignedRequestObject and supportUnsignedRequestObject cannot both be true",
+    ),
+    (
+        "(has(self.allowWildcardInRedirectUris) && self.allowWildcardInRedirectUris) || !has(self.redirectUris) || self.redirectUris.all(u, !u.contains('*'))",
+        "Wildcards are not allowed in redirectUris unless allowWildcardInRedirectUris is true",
+    ),
+    (
+        "!has(self.redirectUris) || self.redirectUris.all(u, !u.startsWith('http://') || u.startsWith('http://localhost') || u.startsWith('http://127.0.0.1'))",
+        "redirectUris must use https; http is allowed only for localhost and 127.0.0.1",
+    ),
+    (
+        "self.tokenEndpointAuthMethod != 'NONE' || !self.grantTypes.exists(g, g == 'CLIENT_CREDENTIALS')",
+        "CLIENT_CREDENTIALS needs a client secret or key: tokenEndpointAuthMethod NONE cannot use it",
+    ),
+    (
+        "has(oldSelf.environmentId) == has(self.environmentId) && (!has(self.environmentId) || self.environmentId == oldSelf.environmentId)",
+        "environmentId is immutable; create a new resource to move an application",
+    ),
+)
+
+
+class PingOneApplicationSpec(ApplicationSettings):
+    """Desired state: PingOne's application fields plus a few operator fields."""
+
+    model_config = ConfigDict(json_schema_extra=_cel(*SPEC_RULES))
+
+    environmentId: str | None = Field(
+        None,
+        pattern=r"^[0-9a-fA-F-]{36}$",
+        description="Operator field. The PingOne environment of the application. Default: the operator's PINGONE_ENVIRONMENT_ID. Immutable.",
+    )
+    deletionPolicy: DeletionPolicy = Field(
+        DeletionPolicy.DELETE,
+        description="Operator field. Delete (default) removes the PingOne application with the resource; Orphan keeps it.",
+    )
+    managementPolicy: ManagementPolicy = Field(
+        ManagementPolicy.MANAGE,
+        description="Operator field. Manage (default) creates and corrects the application; ObserveOnly only reads it and reports drift, never writes.",
+    )
+    adoptApplicationId: str | None = Field(
+        None,
+        pattern=r"^[0-9a-fA-F-]{36}$",
+        description="Operator field. Take over this existing PingOne application instead of creating one.",
+    )
+    secretName: str | None = Field(
+        None,
+        max_length=253,
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description="Operator field. Name of the Secret for the client credentials. Default: <resource name>-oidc.",
+    )
+
+    def application(self) -> ApplicationSettings:
+        """The PingOne part of the spec, without operator fields."""
+        return ApplicationSettings.model_validate(self.model_dump(exclude=set(OPERATOR_FIELDS)))
+
+
+class Condition(BaseModel):
+    type: str = Field(description="Ready or Synced.")
+    status: Literal["True", "False", "Unknown"] = Field(description="True, False or Unknown.")
+    reason: str = Field(description="A CamelCase reason.")
+    message: str = Field("", description="Human-readable detail, e.g. PingOne's own error message.")
+    lastTransitionTime: str = Field(description="When status last changed (RFC 3339).")
+    observedGeneration: int | None = Field(None, description="The generation this condition is about.")
+
+
+class PendingCreate(BaseModel):
+    name: str = Field(description="The application name being created.")
+    environmentId: str = Field(description="The environment it is being created in.")
+    startedAt: str = Field(description="When the create request was sent.")
+
+
+class PingOneApplicationStatus(BaseModel):
+    applicationId: str | None = Field(None, description="PingOne's application id.")
+    clientId: str | None = Field(None, description="The OAuth client id, as PingOne returned it.")
+    updatedAt: str | None = Field(None, description="PingOne's updatedAt of the application, verbatim.")
+    environmentId: str | None = Field(None, description="The PingOne environment of the application.")
+    observedGeneration: int | None = Field(None, description="The spec generation last reconciled.")
+    secretName: str | None = Field(None, description="The Secret that holds the client credentials.")
+    driftedFields: list[str] | None = Field(None, description="Fields that differed from the spec at the last check.")
+    pendingCreate: PendingCreate | None = Field(
+        None, description="Set while a create request is in flight; lets the operator recover its own application after a crash."
+    )
+    conditions: list[Condition] | None = Field(None, description="Ready and Synced conditions.")
+
+
+def secret_name_for(resource_name: str, spec: PingOneApplicationSpec) -> str:
+    return spec.secretName or f"{resource_name}-oidc"

@@ -1,0 +1,205 @@
+"""An async client for PingOne's applications API.
+
+One shared httpx.AsyncClient (pooled connections, timeouts), a token provider, client-side pacing,
+a cap on concurrent calls, and retries that are bounded and jittered. Validation errors are never
+retried. Nothing here logs a body, a token or a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+
+from ..config import PingOneSettings
+from .auth import TokenProvider
+from .errors import (
+    AuthenticationFailed,
+    NotFound,
+    PingOneError,
+    RateLimited,
+    Unreachable,
+    error_from_response,
+)
+from .pacing import RequestPacer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # total tries per call, the first included
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """Full jitter (AWS style): spreads retries so many objects don't retry in waves."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+class PingOneClient:
+    def __init__(
+        self,
+        api_url: str,
+        tokens: TokenProvider,
+        http: httpx.AsyncClient,
+        *,
+        pacer: RequestPacer | None = None,
+        max_concurrency: int = 16,
+        retry: RetryPolicy = RetryPolicy(),
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.tokens = tokens
+        self._http = http
+        self._pacer = pacer
+        self._slots = asyncio.Semaphore(max_concurrency)
+        self._retry = retry
+        self.calls: Counter[str] = Counter()  # by "METHOD status" for metrics and tests
+
+    @classmethod
+    def from_settings(cls, settings: PingOneSettings, **kwargs: Any) -> PingOneClient:
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.timeout_seconds, connect=10.0),
+            limits=httpx.Limits(max_connections=settings.max_concurrency * 2),
+            headers={"User-Agent": "pingone-operator"},
+        )
+        tokens = TokenProvider(
+            http,
+            settings.token_url,
+            settings.client_id,
+            settings.client_secret,
+            settings.token_auth_method,
+        )
+        return cls(
+            settings.api_url,
+            tokens,
+            http,
+            pacer=RequestPacer(settings.requests_per_second),
+            max_concurrency=settings.max_concurrency,
+            **kwargs,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- applications -------------------------------------------------------------------------
+
+    def _apps(self, environment_id: str) -> str:
+        return f"{self.api_url}/environments/{environment_id}/applications"
+
+    async def create_application(self, environment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        # POST is not idempotent: a retry after a lost answer could create a twin. The caller
+        # recovers by name (names are unique per environment), so POST is never retried on 5xx.
+        return await self._request("POST", self._apps(environment_id), json=body, idempotent=False)
+
+    async def get_application(self, environment_id: str, application_id: str) -> dict[str, Any]:
+        return await self._request("GET", f"{self._apps(environment_id)}/{application_id}")
+
+    async def replace_application(
+        self, environment_id: str, application_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self._request("PUT", f"{self._apps(environment_id)}/{application_id}", json=body)
+
+    async def delete_application(self, environment_id: str, application_id: str) -> bool:
+        """Delete; False when it was already gone."""
+        try:
+            await self._request("DELETE", f"{self._apps(environment_id)}/{application_id}")
+        except NotFound:
+            return False
+        return True
+
+    async def list_applications(self, environment_id: str) -> list[dict[str, Any]]:
+        page = await self._request("GET", self._apps(environment_id))
+        return list((page.get("_embedded") or {}).get("applications") or [])
+
+    async def find_application_by_name(self, environment_id: str, name: str) -> dict[str, Any] | None:
+        """Names are unique per environment in PingOne, which makes them a recovery key."""
+        for app in await self.list_applications(environment_id):
+            if app.get("name") == name:
+                return app
+        return None
+
+    # --- secret -------------------------------------------------------------------------------
+
+    async def get_secret(self, environment_id: str, application_id: str) -> dict[str, Any]:
+        return await self._request("GET", f"{self._apps(environment_id)}/{application_id}/secret")
+
+    async def rotate_secret(
+        self, environment_id: str, application_id: str, previous_expires_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Regenerate; the old secret stays valid until `previous_expires_at` (else ends now)."""
+        body = None
+        if previous_expires_at is not None:
+            stamp = previous_expires_at.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+            body = {"previous": {"expiresAt": stamp.replace("+00:00", "Z")}}
+        # Not retried on 5xx: a second regenerate would drop the overlap of the first.
+        return await self._request(
+            "POST", f"{self._apps(environment_id)}/{application_id}/secret", json=body, idempotent=False
+        )
+
+    # --- transport ----------------------------------------------------------------------------
+
+    async def _request(
+        self, method: str, url: str, *, json: Any = None, idempotent: bool = True
+    ) -> dict[str, Any]:
+        refreshed = False
+        attempt = 0
+        while True:
+            try:
+                return await self._send_once(method, url, json)
+            except AuthenticationFailed:
+                if refreshed:
+                    raise
+                refreshed = True  # one fresh token, one more try: the token may just have expired
+                continue
+            except RateLimited as exc:
+                # Not a failure of this request: PingOne refused it without doing anything.
+                if attempt + 1 >= self._retry.attempts:
+                    raise
+                wait = exc.retry_after + random.uniform(0, 0.25)
+                if self._pacer:
+                    self._pacer.pause(wait)
+                else:
+                    await asyncio.sleep(wait)
+            except PingOneError as exc:
+                if not exc.retryable or attempt + 1 >= self._retry.attempts:
+                    raise
+                # A POST that may have reached PingOne is not repeated: the caller recovers.
+                if not idempotent and not (isinstance(exc, Unreachable) and not exc.maybe_sent):
+                    raise
+                await asyncio.sleep(self._retry.delay(attempt))
+            attempt += 1
+
+    async def _send_once(self, method: str, url: str, json: Any) -> dict[str, Any]:
+        token = await self.tokens.token()
+        if self._pacer:
+            await self._pacer.acquire()
+        async with self._slots:
+            try:
+                response = await self._http.request(
+                    method, url, json=json, headers={"Authorization": f"Bearer {token}"}
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                self.calls[f"{method} unreachable"] += 1
+                raise Unreachable(f"PingOne unreachable: {type(exc).__name__}", maybe_sent=False) from None
+            except httpx.TransportError as exc:  # timeouts and dropped connections after sending
+                self.calls[f"{method} unreachable"] += 1
+                raise Unreachable(f"PingOne {method} failed: {type(exc).__name__}") from None
+        self.calls[f"{method} {response.status_code}"] += 1
+        if response.status_code == 401:
+            self.tokens.invalidate(token)
+        if response.status_code >= 400:
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = None
+            raise error_from_response(response.status_code, payload, response.headers)
+        if response.status_code == 204 or not response.content:
+            return {}
+        return response.json()

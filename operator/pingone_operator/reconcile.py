@@ -1,0 +1,296 @@
+"""Make one PingOne application match one PingOneApplication: observe, decide, act.
+
+Knows PingOne (through the client) and the Kubernetes side only through two small ports: a
+credential store for the Secret and a status writer for the one write that cannot wait (the
+create intent). Never raises for an expected failure: it returns an Outcome with the status to
+write, the Events to post and, on failure, whether and when to retry. handlers.py turns that into
+kopf's terms.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from .body import desired_body, differences
+from .conditions import now_rfc3339, set_condition
+from .models import DeletionPolicy, ManagementPolicy, PingOneApplicationSpec, secret_name_for
+from .pingone.client import PingOneClient
+from .pingone.errors import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    PingOneError,
+    RateLimited,
+    TokenRequestFailed,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+# Auth methods whose clients hold a client secret (and so need it in the Secret).
+SECRET_METHODS = frozenset({"CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT"})
+
+
+@dataclass(frozen=True)
+class Resource:
+    namespace: str
+    name: str
+    uid: str
+    generation: int
+    spec: PingOneApplicationSpec
+    status: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Event:
+    type: Literal["Normal", "Warning"]
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    reason: str
+    message: str
+    retry: bool  # False: wait for the spec to change
+    delay: float | None = None  # seconds, when the failure itself says how long (429)
+
+
+@dataclass
+class Outcome:
+    status: dict[str, Any] = field(default_factory=dict)  # operator-owned status fields, complete
+    events: list[Event] = field(default_factory=list)
+    failure: Failure | None = None
+
+
+class SecretConflict(Exception):
+    """The Secret's name is taken by a Secret this resource does not own."""
+
+
+class CredentialStore(Protocol):
+    async def ensure(self, resource: Resource, secret_name: str, data: dict[str, str]) -> str:
+        """Create or update the Secret; returns "created", "updated" or "unchanged"."""
+
+
+class StatusWriter(Protocol):
+    async def patch_status(self, resource: Resource, fields: dict[str, Any]) -> None: ...
+
+
+class _Stop(Exception):
+    """Internal: end this sync with a failure."""
+
+    def __init__(self, failure: Failure) -> None:
+        self.failure = failure
+
+
+def classify(exc: Exception) -> Failure:
+    """PingOne errors to condition reasons and retry advice (DESIGN: errors are classified)."""
+    if isinstance(exc, ValidationFailed):
+        return Failure("InvalidSpec", f"PingOne refused the application: {exc}", retry=False)
+    if isinstance(exc, RateLimited):
+        return Failure("RateLimited", str(exc), retry=True, delay=exc.retry_after)
+    if isinstance(exc, (AuthenticationFailed, TokenRequestFailed)):
+        return Failure("AuthenticationFailed", f"the operator could not sign in to PingOne: {exc}", retry=True)
+    if isinstance(exc, PermissionDenied):
+        return Failure(
+            "PermissionDenied",
+            f"{exc} (does the environment exist, and has the operator's worker app a role in it?)",
+            retry=True,
+        )
+    if isinstance(exc, SecretConflict):
+        return Failure("SecretConflict", str(exc), retry=True)
+    if isinstance(exc, PingOneError):
+        return Failure("PingOneUnavailable", str(exc), retry=True)
+    return Failure("InternalError", f"{type(exc).__name__}: {exc}", retry=True)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        pingone: PingOneClient,
+        credentials: CredentialStore,
+        status_writer: StatusWriter,
+        *,
+        default_environment_id: str,
+        auth_url: str,
+    ) -> None:
+        self.pingone = pingone
+        self.credentials = credentials
+        self.status_writer = status_writer
+        self.default_environment_id = default_environment_id
+        self.auth_url = auth_url.rstrip("/")
+
+    def environment_of(self, resource: Resource) -> str:
+        return resource.spec.environmentId or resource.status.get("environmentId") or self.default_environment_id
+
+    async def sync(self, resource: Resource, *, drift_check: bool = False) -> Outcome:
+        """One idempotent pass: create or adopt, correct with PUT, keep the Secret, report."""
+        outcome = Outcome(status=_owned_status(resource.status))
+        env = self.environment_of(resource)
+        desired = desired_body(resource.spec.application())
+        observe_only = resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY
+        try:
+            app = await self._observe_or_create(resource, env, outcome)
+            drifted = differences(desired, app)
+            if drifted and observe_only:
+                outcome.events.append(Event("Warning", "DriftDetected", f"differs from spec: {', '.join(drifted)}"))
+            elif drifted:
+                app = await self.pingone.replace_application(env, app["id"], desired)
+                reason = "DriftCorrected" if drift_check else "Updated"
+                outcome.events.append(Event("Normal", reason, f"PUT to PingOne; changed: {', '.join(drifted)}"))
+            secret_name = secret_name_for(resource.name, resource.spec)
+            await self._ensure_secret(resource, env, app, secret_name, outcome)
+        except _Stop as stop:
+            return self._failed(resource, outcome, stop.failure)
+        except (PingOneError, SecretConflict) as exc:
+            return self._failed(resource, outcome, classify(exc))
+
+        status = outcome.status
+        status.update(
+            applicationId=app["id"],
+            clientId=app.get("clientId", app["id"]),
+            updatedAt=app.get("updatedAt"),
+            environmentId=env,
+            secretName=secret_name,
+            observedGeneration=resource.generation,
+            driftedFields=drifted if (drifted and observe_only) else None,
+            pendingCreate=None,
+        )
+        if drifted and observe_only:
+            synced = (False, "Drifted", f"ObserveOnly: PingOne differs from spec in {', '.join(drifted)}")
+        else:
+            synced = (True, "Synced", "PingOne matches the spec")
+        conditions = set_condition(status.get("conditions"), "Synced", *synced, resource.generation)
+        status["conditions"] = set_condition(
+            conditions, "Ready", True, "Ready", "application exists in PingOne and its credentials are in the Secret",
+            resource.generation,
+        )
+        return outcome
+
+    async def _observe_or_create(self, resource: Resource, env: str, outcome: Outcome) -> dict[str, Any]:
+        spec = resource.spec
+        known_id = resource.status.get("applicationId")
+        app_id = known_id or spec.adoptApplicationId
+        if app_id:
+            try:
+                app = await self.pingone.get_application(env, app_id)
+            except NotFound:
+                if not known_id:
+                    raise _Stop(Failure(
+                        "AdoptionFailed", f"no application {app_id} in environment {env} to adopt", retry=False
+                    )) from None
+                outcome.events.append(Event("Warning", "ApplicationMissing", f"application {app_id} was deleted in PingOne"))
+                outcome.status.update(applicationId=None, clientId=None, updatedAt=None)
+            else:
+                if not known_id:
+                    outcome.events.append(Event("Normal", "Adopted", f"adopted existing application {app_id}"))
+                return app
+
+        desired_name = spec.name
+        same_name = await self.pingone.find_application_by_name(env, desired_name)
+        if same_name:
+            intent = resource.status.get("pendingCreate") or {}
+            if intent.get("name") == desired_name and intent.get("environmentId") == env:
+                # We sent the POST before a crash or a lost answer: this application is ours.
+                outcome.events.append(Event("Normal", "Recovered", f"found application {same_name['id']} created by an interrupted sync"))
+                await self._record_identity(resource, env, same_name)
+                return same_name
+            raise _Stop(Failure(
+                "NameConflict",
+                f"an application named {desired_name!r} already exists in environment {env} "
+                f"(id {same_name['id']}) and this resource did not create it; "
+                "set spec.adoptApplicationId to manage it, or choose another name",
+                retry=True,
+            ))
+        if spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY:
+            raise _Stop(Failure("NotFound", f"ObserveOnly: no application named {desired_name!r} in {env}", retry=True))
+
+        # Record the intent before POST: after a crash, it tells our own application from a stranger's.
+        await self._write_status_now(
+            resource, {"pendingCreate": {"name": desired_name, "environmentId": env, "startedAt": now_rfc3339()}}
+        )
+        created = await self.pingone.create_application(env, desired_body(spec.application(), for_create=True))
+        await self._record_identity(resource, env, created)
+        outcome.events.append(Event("Normal", "Created", f"created application {created['id']} in environment {env}"))
+        return created
+
+    async def _record_identity(self, resource: Resource, env: str, app: dict[str, Any]) -> None:
+        """Write the application id at once, before anything else can fail."""
+        await self._write_status_now(
+            resource,
+            {"applicationId": app["id"], "clientId": app.get("clientId", app["id"]), "environmentId": env,
+             "pendingCreate": None},
+        )
+
+    async def _write_status_now(self, resource: Resource, fields: dict[str, Any]) -> None:
+        await self.status_writer.patch_status(resource, fields)
+        resource.status.update(fields)  # so the final status patch does not write them twice
+
+    async def _ensure_secret(
+        self, resource: Resource, env: str, app: dict[str, Any], secret_name: str, outcome: Outcome
+    ) -> None:
+        method = app.get("tokenEndpointAuthMethod", resource.spec.tokenEndpointAuthMethod)
+        data = {
+            "client-id": app.get("clientId", app["id"]),
+            "environment-id": env,
+            "issuer": f"{self.auth_url}/{env}/as",
+            "token-endpoint": f"{self.auth_url}/{env}/as/token",
+            "token-endpoint-auth-method": method,
+        }
+        if method in SECRET_METHODS:
+            secret = await self.pingone.get_secret(env, app["id"])
+            data["client-secret"] = secret["secret"]
+            previous = secret.get("previous") or {}
+            if previous.get("secret"):
+                data["previous-client-secret"] = previous["secret"]
+        result = await self.credentials.ensure(resource, secret_name, data)
+        if result == "created":
+            outcome.events.append(Event("Normal", "SecretCreated", f"wrote client credentials to Secret {secret_name}"))
+        elif result == "updated":
+            outcome.events.append(Event("Normal", "SecretUpdated", f"updated client credentials in Secret {secret_name}"))
+
+    def _failed(self, resource: Resource, outcome: Outcome, failure: Failure) -> Outcome:
+        outcome.failure = failure
+        status = outcome.status
+        status["conditions"] = set_condition(
+            set_condition(status.get("conditions"), "Synced", False, failure.reason, failure.message, resource.generation),
+            "Ready", False, failure.reason, failure.message, resource.generation,
+        )
+        outcome.events.append(Event("Warning", failure.reason, failure.message))
+        return outcome
+
+    async def delete(self, resource: Resource) -> Outcome:
+        outcome = Outcome(status=_owned_status(resource.status))
+        app_id = resource.status.get("applicationId")
+        env = self.environment_of(resource)
+        keep = resource.spec.deletionPolicy == DeletionPolicy.ORPHAN or \
+            resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY
+        if not app_id:
+            outcome.events.append(Event("Normal", "Deleted", "no PingOne application was recorded; nothing to delete"))
+        elif keep:
+            outcome.events.append(Event("Normal", "Orphaned", f"left application {app_id} in PingOne (deletionPolicy)"))
+        else:
+            try:
+                gone = await self.pingone.delete_application(env, app_id)
+            except PingOneError as exc:
+                return self._failed(resource, outcome, classify(exc))
+            message = f"deleted application {app_id} from PingOne" if gone else f"application {app_id} was already gone"
+            outcome.events.append(Event("Normal", "Deleted", message))
+        return outcome
+
+
+OWNED_STATUS_FIELDS = (
+    "applicationId", "clientId", "updatedAt", "environmentId", "observedGeneration", "secretName",
+    "driftedFields", "pendingCreate", "conditions",
+)
+
+
+def _owned_status(status: dict[str, Any]) -> dict[str, Any]:
+    return {k: status.get(k) for k in OWNED_STATUS_FIELDS}
+
+
+def status_changes(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """Only the fields whose value changes, so steady state writes nothing."""
+    return {k: v for k, v in wanted.items() if current.get(k) != v}

@@ -1,0 +1,65 @@
+"""`pingone-operator run`: check the configuration, then run kopf with our handlers."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .config import ConfigError, load_operator_settings, load_pingone_settings
+
+# Clients whose DEBUG output carries request or response bodies (a Secret's data among them):
+# they never log below WARNING, whatever the operator's level.
+QUIET_LOGGERS = ("kubernetes", "urllib3", "httpx", "httpcore", "hpack")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pingone-operator run", description="Run the operator.")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("-A", "--all-namespaces", action="store_true", help="watch every namespace (default)")
+    scope.add_argument(
+        "-n", "--namespace", action="append", default=[],
+        help="watch only this namespace (repeatable; overrides WATCH_NAMESPACES)",
+    )
+    parser.add_argument("--liveness-port", type=int, default=8080, help="port of /healthz (0: off); default 8080")
+    parser.add_argument("--liveness-host", default="0.0.0.0", help="address /healthz listens on")
+    parser.add_argument(
+        "--log-format", choices=("json", "text"), default="json", help="log line format; default json"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    try:
+        load_pingone_settings()
+        operator_settings = load_operator_settings()
+    except ConfigError as exc:
+        print(f"pingone-operator: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    import kopf
+
+    level = operator_settings.log_level
+    kopf.configure(
+        debug=level == "DEBUG",
+        verbose=level == "DEBUG",
+        quiet=level in ("WARNING", "ERROR"),
+        log_format=kopf.LogFormat.JSON if args.log_format == "json" else kopf.LogFormat.FULL,
+        log_refkey="object",
+    )
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+    from . import handlers  # noqa: F401  (registers the handlers with kopf)
+
+    namespaces = args.namespace or list(operator_settings.watch_namespaces)
+    liveness = f"http://{args.liveness_host}:{args.liveness_port}/healthz" if args.liveness_port else None
+    kopf.run(
+        standalone=True,  # one replica with the Recreate strategy; see the README on HA
+        clusterwide=not namespaces,
+        namespaces=namespaces,
+        liveness_endpoint=liveness,
+        memo=kopf.Memo(),
+    )
+    return 0

@@ -1,0 +1,124 @@
+"""Everything one simulator instance holds, with the Python API tests and benchmarks use."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import Clock
+from .config import FaultConfig, SimulatorConfig
+from .faults import FaultInjector, RateLimiter
+from .reqlog import RequestLog
+from .store import Store
+from .tokens import AccessTokens
+
+
+@dataclass(frozen=True)
+class WorkerCredentials:
+    environment_id: str
+    client_id: str
+    client_secret: str
+    auth_method: str
+
+    def __repr__(self) -> str:  # keep the secret out of logs and assertion messages
+        return (f"WorkerCredentials(environment_id={self.environment_id!r}, client_id={self.client_id!r}, "
+                f"auth_method={self.auth_method!r}, client_secret=<redacted>)")
+
+
+class SimulatorState:
+    def __init__(self, config: SimulatorConfig | None = None):
+        self.config = config = config or SimulatorConfig()
+        self.clock = Clock()
+        self.store = Store(self.clock, strict=config.strict, max_applications=config.max_applications)
+        self.tokens = AccessTokens(self.clock, config.token_lifetime)
+        self.faults = FaultInjector(config.faults)
+        self.limiter = RateLimiter(config.rate_limit)
+        self.log = RequestLog(config.request_log_size)
+        # Replaced with the real URLs once the server listens.
+        self.api_base = "http://127.0.0.1/v1"
+        self.auth_base = "http://127.0.0.1"
+        self.environment_id = self.store.create_environment(config.environment_id).id
+        self.worker: WorkerCredentials | None = None
+        if config.seed_worker:
+            self.worker = self.seed_worker(
+                self.environment_id, client_id=config.worker_client_id,
+                client_secret=config.worker_client_secret, auth_method=config.worker_auth_method,
+                name=config.worker_name)
+
+    # -- seeding -------------------------------------------------------------------------
+    def seed_environment(self, env_id: str | None = None) -> str:
+        return self.store.create_environment(env_id).id
+
+    def seed_worker(self, env_id: str | None = None, *, client_id: str | None = None,
+                    client_secret: str | None = None, auth_method: str = "CLIENT_SECRET_BASIC",
+                    name: str | None = None, grant_types: list[str] | None = None) -> WorkerCredentials:
+        """A WORKER app with CLIENT_CREDENTIALS and known (or random) credentials."""
+        env_id = self.seed_environment(env_id) if env_id is None or env_id not in self.store.environments \
+            else env_id
+        env = self.store.environments[env_id]
+        name = name or f"{self.config.worker_name}-{len(env.applications) + 1}"
+        body = {"name": name, "enabled": True, "type": "WORKER", "protocol": "OPENID_CONNECT",
+                "grantTypes": grant_types or ["CLIENT_CREDENTIALS"], "tokenEndpointAuthMethod": auth_method}
+        app = self.store.create_application(env_id, body, app_id=client_id, secret=client_secret)
+        return WorkerCredentials(env_id, app.id, app.secret, auth_method)
+
+    def issue_token(self, env_id: str, client_id: str) -> str:
+        """A management bearer token without going through /as/token (benchmarks, setup)."""
+        return self.tokens.mint(env_id, client_id, f"{self.auth_base}/{env_id}/as", self.auth_base)
+
+    # -- reading and drifting applications -----------------------------------------------
+    def get_application(self, env_id: str, app_id: str) -> dict[str, Any] | None:
+        app = self.store.application(env_id, app_id)
+        return app.view(self.api_base) if app else None
+
+    def list_applications(self, env_id: str) -> list[dict[str, Any]]:
+        env = self.store.environment(env_id)
+        return [a.view(self.api_base) for a in env.applications.values()] if env else []
+
+    def mutate_application(self, env_id: str, app_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Drift: merge `changes` without validation or auth (null removes a field)."""
+        return self.store.patch_application(env_id, app_id, changes).view(self.api_base)
+
+    def replace_application(self, env_id: str, app_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Drift: a validated full-replacement PUT, without auth."""
+        return self.store.replace_application(env_id, app_id, body).view(self.api_base)
+
+    def delete_application(self, env_id: str, app_id: str) -> bool:
+        return self.store.delete_application(env_id, app_id)
+
+    def application_secret(self, env_id: str, app_id: str) -> str | None:
+        app = self.store.application(env_id, app_id)
+        return app.secret if app else None
+
+    # -- knobs ---------------------------------------------------------------------------
+    def set_rate_limit(self, rate: float | None) -> None:
+        self.limiter.set_rate(rate)
+
+    def set_faults(self, **changes: Any) -> FaultConfig:
+        return self.faults.update(**changes)
+
+    def fail_next(self, count: int = 1, status: int = 500, method: str = "*", path_regex: str = ".*") -> None:
+        self.faults.fail_next(count, status, method, path_regex)
+
+    def reset_faults(self) -> None:
+        self.faults.reset()
+
+    def advance_clock(self, seconds: float) -> float:
+        return self.clock.advance(seconds)
+
+    def set_token_lifetime(self, seconds: int) -> None:
+        self.tokens.lifetime = seconds
+
+    # -- request log ---------------------------------------------------------------------
+    def requests(self) -> list[dict[str, Any]]:
+        return list(self.log.entries)
+
+    def clear_requests(self) -> None:
+        self.log.clear()
+
+    def counts(self) -> dict[str, Any]:
+        return self.log.counts()
+
+    def describe_faults(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.faults.config)

@@ -1,0 +1,181 @@
+"""In-memory environments, applications and application secrets."""
+
+from __future__ import annotations
+
+import copy
+import secrets as random_secrets
+import string
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import Clock, format_rfc3339, later_than
+from .errors import detail
+from .validation import build_application, order_keys
+
+SECRET_ALPHABET = string.ascii_letters + string.digits + "-._~"
+SECRET_LENGTH = 64  # PingOne's minimum (HS512 needs 64 bytes)
+
+
+def new_secret() -> str:
+    return "".join(random_secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
+
+
+class ValidationFailed(Exception):
+    def __init__(self, details: list[dict[str, Any]]):
+        super().__init__("validation failed")
+        self.details = details
+
+
+class LimitExceeded(Exception):
+    pass
+
+
+@dataclass
+class PreviousSecret:
+    secret: str
+    expires_at: float  # epoch seconds, simulated clock
+    last_used: float | None = None
+
+
+@dataclass
+class Application:
+    """`fields` is the stored JSON minus `_links` (built per request, host-agnostic)."""
+
+    fields: dict[str, Any]
+    secret: str
+    previous: PreviousSecret | None = None
+
+    @property
+    def id(self) -> str:
+        return self.fields["id"]
+
+    def view(self, api_base: str) -> dict[str, Any]:
+        env = self.fields["environment"]["id"]
+        base = f"{api_base}/environments/{env}/applications/{self.id}"
+        links = {
+            "self": {"href": base},
+            "environment": {"href": f"{api_base}/environments/{env}"},
+            "metadata": {"href": f"{base}/metadata"},
+            "attributes": {"href": f"{base}/attributes"},
+            "secret": {"href": f"{base}/secret"},
+            "grants": {"href": f"{base}/grants"},
+        }
+        return order_keys({"_links": links, **copy.deepcopy(self.fields)})
+
+    def live_previous(self, now: float) -> PreviousSecret | None:
+        """The previous secret while it is still valid; PingOne drops it once expired."""
+        if self.previous is not None and self.previous.expires_at <= now:
+            self.previous = None
+        return self.previous
+
+
+@dataclass
+class Environment:
+    id: str
+    applications: dict[str, Application] = field(default_factory=dict)
+
+
+class Store:
+    def __init__(self, clock: Clock, *, strict: bool = False, max_applications: int = 1000):
+        self.clock = clock
+        self.strict = strict
+        self.max_applications = max_applications
+        self.environments: dict[str, Environment] = {}
+
+    def create_environment(self, env_id: str | None = None) -> Environment:
+        env_id = env_id or str(uuid.uuid4())
+        return self.environments.setdefault(env_id, Environment(env_id))
+
+    def environment(self, env_id: str) -> Environment | None:
+        return self.environments.get(env_id)
+
+    def application(self, env_id: str, app_id: str) -> Application | None:
+        env = self.environments.get(env_id)
+        return env.applications.get(app_id) if env else None
+
+    def create_application(self, env_id: str, body: Any, *, app_id: str | None = None,
+                           secret: str | None = None) -> Application:
+        env = self.environments[env_id]
+        if len(env.applications) >= self.max_applications:
+            raise LimitExceeded()
+        fields, problems = build_application(body, strict=self.strict)
+        self._check_unique_name(env, fields.get("name"), None, problems)
+        if problems:
+            raise ValidationFailed(problems)
+        app_id = app_id or str(uuid.uuid4())
+        stamp = format_rfc3339(self.clock.now())
+        fields = copy.deepcopy(fields)
+        fields.update(id=app_id, clientId=app_id, environment={"id": env_id}, createdAt=stamp, updatedAt=stamp)
+        app = Application(fields=fields, secret=secret or new_secret())
+        env.applications[app_id] = app
+        return app
+
+    def replace_application(self, env_id: str, app_id: str, body: Any) -> Application:
+        """PUT: full replacement; omitted optional fields go back to default or absent."""
+        app = self.application(env_id, app_id)
+        if app is None:
+            raise KeyError(app_id)
+        fields, problems = build_application(body, existing=app.fields, strict=self.strict)
+        self._check_unique_name(self.environments[env_id], fields.get("name"), app_id, problems)
+        if problems:
+            raise ValidationFailed(problems)
+        keep = {k: app.fields[k] for k in ("id", "clientId", "environment", "createdAt")}
+        stamp = later_than(app.fields.get("updatedAt"), self.clock.now())
+        app.fields = {**copy.deepcopy(fields), **keep, "updatedAt": format_rfc3339(stamp)}
+        return app
+
+    def patch_application(self, env_id: str, app_id: str, changes: dict[str, Any]) -> Application:
+        """Unvalidated merge (null deletes a key) for drift tests; bumps updatedAt."""
+        app = self.application(env_id, app_id)
+        if app is None:
+            raise KeyError(app_id)
+        for key, value in changes.items():
+            if key in ("id", "environment", "createdAt", "updatedAt", "_links"):
+                continue
+            if value is None:
+                app.fields.pop(key, None)
+            else:
+                app.fields[key] = copy.deepcopy(value)
+        stamp = later_than(app.fields.get("updatedAt"), self.clock.now())
+        app.fields["updatedAt"] = format_rfc3339(stamp)
+        return app
+
+    def delete_application(self, env_id: str, app_id: str) -> bool:
+        env = self.environments.get(env_id)
+        return bool(env and env.applications.pop(app_id, None))
+
+    def rotate_secret(self, app: Application, previous_expires_at: float | None) -> None:
+        """Regenerate; keep the old secret as `previous` only when an expiry was given."""
+        old = app.secret
+        app.secret = new_secret()
+        app.previous = PreviousSecret(old, previous_expires_at) if previous_expires_at is not None else None
+
+    def _check_unique_name(self, env: Environment, name: Any, own_id: str | None, problems: list) -> None:
+        if not isinstance(name, str):
+            return
+        for other in env.applications.values():
+            if other.id != own_id and other.fields.get("name") == name:
+                problems.append(detail("UNIQUENESS_VIOLATION", "name",
+                                       f"An application with the name '{name}' already exists."))
+                return
+
+
+def secret_view(app: Application, api_base: str, now: float) -> dict[str, Any]:
+    env = app.fields["environment"]["id"]
+    base = f"{api_base}/environments/{env}/applications/{app.id}"
+    body: dict[str, Any] = {
+        "_links": {
+            "self": {"href": f"{base}/secret"},
+            "environment": {"href": f"{api_base}/environments/{env}"},
+            "application": {"href": base},
+        },
+        "environment": {"id": env},
+        "secret": app.secret,
+    }
+    previous = app.live_previous(now)
+    if previous is not None:
+        body["previous"] = {"secret": previous.secret, "expiresAt": format_rfc3339(previous.expires_at)}
+        if previous.last_used is not None:
+            body["previous"]["lastUsed"] = format_rfc3339(previous.last_used)
+    return body

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the test bed's Go binaries from Go modules into a cache outside the checkout:
+#   kube-apiserver, kube-controller-manager, etcd   (one wrapper module, pinned k8s version)
+#   helm, kubeconform                                (a second module, so their pins stay apart)
+# Only what is missing is built; a warm machine returns in a second. Prints the bin folder.
+set -euo pipefail
+
+K8S_VERSION=${K8S_VERSION:-1.37.2}
+HELM_VERSION=${HELM_VERSION:-v3.22.0}
+KUBECONFORM_VERSION=${KUBECONFORM_VERSION:-v0.8.0}
+CACHE=${PINGONE_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pingone-operator}
+BIN="$CACHE/k8sbin/v$K8S_VERSION"
+TOOLS_BIN="$CACHE/tools/helm-$HELM_VERSION-kubeconform-$KUBECONFORM_VERSION"
+WORK="$CACHE/build"
+export GOFLAGS=-mod=mod CGO_ENABLED=0
+export GOPATH=${GOPATH:-$(go env GOPATH)}
+
+log() { printf '[controlplane build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# Prints a dot every 30 s while a long go build runs, so nobody stares at a silent terminal.
+with_progress() {
+  local what=$1; shift
+  log "building $what (cold builds take minutes on 2 cores)..."
+  local start=$SECONDS
+  "$@" & local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do sleep 30; kill -0 "$pid" 2>/dev/null && log "  ...still building $what ($((SECONDS - start)) s)"; done
+  wait "$pid"
+  log "built $what in $((SECONDS - start)) s"
+}
+
+build_k8s() {
+  local mod="$WORK/k8s-$K8S_VERSION" sv="0.${K8S_VERSION#1.}" minor
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  mkdir -p "$mod" "$BIN"
+  if [ ! -f "$mod/go.mod" ]; then
+    log "preparing wrapper module for k8s.io/kubernetes v$K8S_VERSION"
+    (cd "$mod" && go mod init pingone-operator.invalid/k8sbin >/dev/null 2>&1)
+    local gomod
+    gomod=$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')
+    # k8s.io/kubernetes points its staging modules at ./staging; replace each with its published version.
+    for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[^ ]*\) => \./staging/.*#\1#p' "$gomod"); do
+      (cd "$mod" && go mod edit -replace="$m=$m@v$sv")
+    done
+    (cd "$mod" && go get "k8s.io/kubernetes@v$K8S_VERSION" >&2)
+    local ev
+    ev=$(cd "$mod" && go list -m -f '{{.Version}}' go.etcd.io/etcd/client/v3)
+    (cd "$mod" && go get "go.etcd.io/etcd/server/v3@$ev" >&2)
+  fi
+  local ldf="-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+  for cmd in kube-apiserver kube-controller-manager; do
+    [ -x "$BIN/$cmd" ] || with_progress "$cmd" bash -c "cd '$mod' && go build -trimpath -ldflags '$ldf' -o '$BIN/$cmd.tmp' k8s.io/kubernetes/cmd/$cmd && mv '$BIN/$cmd.tmp' '$BIN/$cmd'"
+  done
+  [ -x "$BIN/etcd" ] || with_progress etcd bash -c "cd '$mod' && go build -trimpath -ldflags '-s -w' -o '$BIN/etcd.tmp' go.etcd.io/etcd/server/v3 && mv '$BIN/etcd.tmp' '$BIN/etcd'"
+}
+
+build_tools() {
+  local mod="$WORK/tools-$HELM_VERSION" hminor kminor
+  mkdir -p "$mod" "$TOOLS_BIN"
+  if [ ! -f "$mod/go.mod" ]; then
+    (cd "$mod" && go mod init pingone-operator.invalid/tools >/dev/null 2>&1)
+    (cd "$mod" && go get "helm.sh/helm/v3@$HELM_VERSION" "github.com/yannh/kubeconform@$KUBECONFORM_VERSION" >&2)
+  fi
+  # Helm's default KubeVersion comes from its client-go minor; stamp it so lint/template agree.
+  kminor=$(cd "$mod" && go list -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2)
+  local ldf="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$kminor -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$kminor"
+  [ -x "$TOOLS_BIN/helm" ] || with_progress helm bash -c "cd '$mod' && go build -trimpath -ldflags '$ldf' -o '$TOOLS_BIN/helm.tmp' helm.sh/helm/v3/cmd/helm && mv '$TOOLS_BIN/helm.tmp' '$TOOLS_BIN/helm'"
+  [ -x "$TOOLS_BIN/kubeconform" ] || with_progress kubeconform bash -c "cd '$mod' && go build -trimpath -ldflags '-s -w' -o '$TOOLS_BIN/kubeconform.tmp' github.com/yannh/kubeconform/cmd/kubeconform && mv '$TOOLS_BIN/kubeconform.tmp' '$TOOLS_BIN/kubeconform'"
+}
+
+case "${1:-all}" in
+  k8s) build_k8s ;;
+  tools) build_tools ;;
+  all) build_k8s; build_tools ;;
+  print-bin) ;;
+  *) echo "usage: $0 [all|k8s|tools|print-bin]" >&2; exit 2 ;;
+esac
+echo "$BIN:$TOOLS_BIN"
