@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 class RequestPacer:
@@ -14,10 +14,17 @@ class RequestPacer:
     shared by all requests of this source, not by the one request that hit it.
     """
 
-    def __init__(self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.rate = rate
         self.burst = burst if burst is not None else max(1.0, rate / 10)
         self._clock = clock
+        self._sleep = sleep
         self._tokens = self.burst
         self._updated = clock()
         self._paused_until = 0.0
@@ -31,11 +38,11 @@ class RequestPacer:
             while True:
                 now = self._clock()
                 if now < self._paused_until:
-                    await asyncio.sleep(self._paused_until - now)
+                    await self._sleep(self._paused_until - now)
                     continue
                 self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
                 self._updated = now
-                if self._tokens >= 1:
+                if self._tokens >= 1 - 1e-6:  # tolerance: float sums of small refills fall short of 1
                     self._tokens -= 1
                     return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                await self._sleep((1 - self._tokens) / self.rate)

@@ -1,0 +1,58 @@
+import json
+from pathlib import Path
+
+import yaml
+
+from pingone_operator.crd import crd, render_crds_yaml
+from pingone_operator.models import ApplicationSettings
+
+ROOT = Path(__file__).parents[2]
+
+
+def walk(node, path="$"):
+    yield path, node
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from walk(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk(v, f"{path}[{i}]")
+
+
+def test_committed_crds_are_not_stale():
+    committed = (ROOT / "crds/pingoneapplications.yaml").read_text()
+    assert committed == render_crds_yaml(), "crds/ is stale: run `make crds`"
+
+
+def test_chart_carries_the_same_crd():
+    chart_crd = ROOT / "helm/pingone-operator/crds/pingoneapplications.yaml"
+    assert chart_crd.read_text() == render_crds_yaml(), "the chart's CRD is stale: run `make crds`"
+
+
+def test_schema_is_structural():
+    schema = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    for path, node in walk(schema):
+        if isinstance(node, dict) and path.split(".")[-1] not in ("properties",):
+            assert "$ref" not in node and "anyOf" not in node and "default" not in node, path
+            if "enum" in node or "properties" in node or "items" in node:
+                assert "type" in node, f"untyped node at {path}"
+
+
+def test_every_pingone_field_has_a_description():
+    spec = crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    for name in ApplicationSettings.model_fields:
+        assert spec["properties"][name].get("description"), name
+
+
+def test_names_and_columns():
+    c = crd()
+    assert c["metadata"]["name"] == "pingoneapplications.pingone-operator.dev"
+    names = c["spec"]["names"]
+    assert names["shortNames"] == ["p1app"] and names["categories"] == ["pingone"]
+    columns = [col["name"] for col in c["spec"]["versions"][0]["additionalPrinterColumns"] if not col.get("priority")]
+    assert columns == ["Ready", "Client-ID", "Environment", "Age"]
+    assert c["spec"]["versions"][0]["subresources"] == {"status": {}}
+
+
+def test_yaml_round_trips():
+    assert yaml.safe_load(render_crds_yaml()) == json.loads(json.dumps(crd()))

@@ -1,0 +1,249 @@
+"""The reconcile decisions, against in-memory stand-ins for PingOne and the Kubernetes writes."""
+
+import copy
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from pingone_operator.models import PingOneApplicationSpec
+from pingone_operator.pingone.errors import ErrorDetail, NotFound, ServerError, ValidationFailed
+from pingone_operator.reconcile import Reconciler, Resource, status_changes
+
+ENV = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
+AUTH = "https://auth.pingone.test"
+SEED = json.loads((Path(__file__).parents[3] / "shared/reference/seed-request.json").read_text())
+
+
+class FakePingOne:
+    def __init__(self):
+        self.apps = {}
+        self.calls = []
+        self.fail_next = None
+
+    def _maybe_fail(self):
+        if self.fail_next:
+            exc, self.fail_next = self.fail_next, None
+            raise exc
+
+    async def get_application(self, env, app_id):
+        self.calls.append(("GET", app_id))
+        self._maybe_fail()
+        if app_id not in self.apps:
+            raise NotFound("The requested resource object cannot be found.", status=404, code="NOT_FOUND")
+        return copy.deepcopy(self.apps[app_id])
+
+    async def find_application_by_name(self, env, name):
+        self.calls.append(("LIST", name))
+        return next((copy.deepcopy(a) for a in self.apps.values() if a["name"] == name), None)
+
+    async def create_application(self, env, body):
+        self.calls.append(("POST", body["name"]))
+        self._maybe_fail()
+        app_id = str(uuid.uuid4())
+        self.apps[app_id] = {**body, "id": app_id, "clientId": app_id, "updatedAt": "t0"}
+        return copy.deepcopy(self.apps[app_id])
+
+    async def replace_application(self, env, app_id, body):
+        self.calls.append(("PUT", app_id))
+        self._maybe_fail()
+        self.apps[app_id] = {**body, "id": app_id, "clientId": app_id, "updatedAt": f"t{len(self.calls)}"}
+        return copy.deepcopy(self.apps[app_id])
+
+    async def delete_application(self, env, app_id):
+        self.calls.append(("DELETE", app_id))
+        self._maybe_fail()
+        return self.apps.pop(app_id, None) is not None
+
+    async def get_secret(self, env, app_id):
+        self.calls.append(("GET secret", app_id))
+        return {"secret": f"secret-of-{app_id}"}
+
+    def writes(self):
+        return [c for c in self.calls if c[0] in ("POST", "PUT", "DELETE")]
+
+
+class FakeSecrets:
+    def __init__(self):
+        self.secrets = {}
+
+    async def ensure(self, resource, name, data):
+        old = self.secrets.get(name)
+        self.secrets[name] = dict(data)
+        return "created" if old is None else ("unchanged" if old == data else "updated")
+
+
+class FakeStatus:
+    def __init__(self):
+        self.patches = []
+
+    async def patch_status(self, resource, fields):
+        self.patches.append(dict(fields))
+
+
+@pytest.fixture
+def world():
+    pingone, secrets, status = FakePingOne(), FakeSecrets(), FakeStatus()
+    reconciler = Reconciler(pingone, secrets, status, default_environment_id=ENV, auth_url=AUTH)
+    return reconciler, pingone, secrets, status
+
+
+def resource(status=None, generation=1, **fields):
+    spec = PingOneApplicationSpec.model_validate({**SEED, **fields})
+    return Resource("team-a", "shared-web-app", "uid-1", generation, spec, dict(status or {}))
+
+
+def ready(outcome):
+    return {c["type"]: c for c in outcome.status["conditions"]}["Ready"]
+
+
+async def test_create_records_intent_then_identity_then_writes_secret(world):
+    reconciler, pingone, secrets, status = world
+    outcome = await reconciler.sync(resource())
+    assert outcome.failure is None
+    assert [c[0] for c in pingone.calls] == ["LIST", "POST", "GET secret"]
+    app_id = outcome.status["applicationId"]
+    assert status.patches[0]["pendingCreate"]["name"] == "Shared-Web-App"
+    assert status.patches[1] == {"applicationId": app_id, "clientId": app_id, "environmentId": ENV, "pendingCreate": None}
+    assert outcome.status["clientId"] == app_id and outcome.status["updatedAt"] == "t0"
+    assert outcome.status["observedGeneration"] == 1 and outcome.status["secretName"] == "shared-web-app-oidc"
+    assert ready(outcome)["status"] == "True"
+    secret = secrets.secrets["shared-web-app-oidc"]
+    assert secret["client-secret"] == f"secret-of-{app_id}" and secret["client-id"] == app_id
+    assert secret["token-endpoint"] == f"{AUTH}/{ENV}/as/token"
+    assert secret["token-endpoint-auth-method"] == "CLIENT_SECRET_JWT"
+    assert [e.reason for e in outcome.events] == ["Created", "SecretCreated"]
+
+
+async def test_unchanged_spec_costs_no_write_and_no_status_change(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource())
+    pingone.calls.clear()
+    again = await reconciler.sync(resource(status=first.status))
+    assert pingone.writes() == []
+    assert status_changes(first.status, again.status) == {}
+    assert again.events == []
+
+
+async def test_spec_change_is_one_put_with_the_full_body(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource())
+    pingone.calls.clear()
+    outcome = await reconciler.sync(resource(status=first.status, generation=2, description="new"))
+    assert [c[0] for c in pingone.writes()] == ["PUT"]
+    app = pingone.apps[first.status["applicationId"]]
+    assert app["description"] == "new" and app["pkceEnforcement"] == "OPTIONAL"
+    assert outcome.status["updatedAt"] != first.status["updatedAt"]
+    assert outcome.status["observedGeneration"] == 2
+    assert [e.reason for e in outcome.events] == ["Updated"]
+
+
+async def test_drift_is_corrected_and_named(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource())
+    pingone.apps[first.status["applicationId"]]["enabled"] = False
+    outcome = await reconciler.sync(resource(status=first.status), drift_check=True)
+    assert pingone.apps[first.status["applicationId"]]["enabled"] is True
+    assert outcome.events[0].reason == "DriftCorrected" and "enabled" in outcome.events[0].message
+
+
+async def test_observe_only_reports_drift_and_never_writes(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource())
+    pingone.apps[first.status["applicationId"]]["enabled"] = False
+    pingone.calls.clear()
+    outcome = await reconciler.sync(resource(status=first.status, managementPolicy="ObserveOnly"), drift_check=True)
+    assert pingone.writes() == []
+    assert outcome.status["driftedFields"] == ["enabled"]
+    synced = {c["type"]: c for c in outcome.status["conditions"]}["Synced"]
+    assert synced["status"] == "False" and synced["reason"] == "Drifted"
+    assert outcome.events[0].reason == "DriftDetected"
+
+
+async def test_name_taken_by_a_stranger_is_a_conflict_not_a_takeover(world):
+    reconciler, pingone, _, _ = world
+    pingone.apps["other"] = {**SEED, "id": "other"}
+    outcome = await reconciler.sync(resource())
+    assert outcome.failure.reason == "NameConflict" and "adoptApplicationId" in outcome.failure.message
+    assert pingone.writes() == []
+    assert ready(outcome)["status"] == "False"
+
+
+async def test_crash_after_post_is_recovered_by_name_without_a_second_application(world):
+    reconciler, pingone, _, _ = world
+    intent = {"pendingCreate": {"name": "Shared-Web-App", "environmentId": ENV, "startedAt": "t"}}
+    pingone.apps["ours"] = {**SEED, "id": "ours", "clientId": "ours"}  # the POST landed, the status write did not
+    outcome = await reconciler.sync(resource(status=intent))
+    assert outcome.failure is None
+    assert outcome.status["applicationId"] == "ours" and outcome.status["pendingCreate"] is None
+    assert len(pingone.apps) == 1 and ("POST", "Shared-Web-App") not in pingone.calls
+    assert "Recovered" in [e.reason for e in outcome.events]
+
+
+async def test_validation_error_keeps_pingone_words_and_is_not_retried(world):
+    reconciler, pingone, _, _ = world
+    pingone.fail_next = ValidationFailed(
+        "One or more validation errors were in the request.", status=400, code="INVALID_DATA",
+        details=(ErrorDetail("INVALID_VALUE", "redirectUris", "Wildcards are not allowed in redirect URIs.", {}),),
+    )
+    outcome = await reconciler.sync(resource())
+    assert outcome.failure.reason == "InvalidSpec" and outcome.failure.retry is False
+    assert "redirectUris: Wildcards are not allowed" in ready(outcome)["message"]
+
+
+async def test_outage_is_retryable_and_shown_in_conditions(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource())
+    pingone.fail_next = ServerError("boom", status=503, code="UNEXPECTED_ERROR")
+    outcome = await reconciler.sync(resource(status=first.status))
+    assert outcome.failure.retry is True and outcome.failure.reason == "PingOneUnavailable"
+    assert ready(outcome)["status"] == "False"
+    assert outcome.status["applicationId"] == first.status["applicationId"]  # identity is never lost
+
+
+async def test_application_deleted_behind_our_back_is_recreated(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource())
+    pingone.apps.clear()
+    outcome = await reconciler.sync(resource(status=first.status))
+    assert outcome.status["applicationId"] != first.status["applicationId"]
+    assert [e.reason for e in outcome.events][:2] == ["ApplicationMissing", "Created"]
+
+
+async def test_adopt_by_id(world):
+    reconciler, pingone, _, _ = world
+    app_id = "7029adfa-164d-4234-a3ca-3e4900ef94a6"
+    outcome = await reconciler.sync(resource(adoptApplicationId=app_id))
+    assert outcome.failure.reason == "AdoptionFailed" and outcome.failure.retry is False
+    assert pingone.writes() == []
+    pingone.apps[app_id] = {**SEED, "id": app_id, "clientId": app_id, "enabled": False}
+    outcome = await reconciler.sync(resource(adoptApplicationId=app_id))
+    assert outcome.status["applicationId"] == app_id
+    assert [e.reason for e in outcome.events][:2] == ["Adopted", "Updated"]
+
+
+async def test_public_client_gets_no_secret_lookup(world):
+    reconciler, pingone, secrets, _ = world
+    outcome = await reconciler.sync(resource(type="SINGLE_PAGE_APP", tokenEndpointAuthMethod="NONE", pkceEnforcement="S256_REQUIRED"))
+    assert outcome.failure is None
+    assert not any(c[0] == "GET secret" for c in pingone.calls)
+    assert "client-secret" not in secrets.secrets["shared-web-app-oidc"]
+
+
+@pytest.mark.parametrize("policy, deleted", [("Delete", True), ("Orphan", False)])
+async def test_delete_policies(world, policy, deleted):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource(deletionPolicy=policy))
+    outcome = await reconciler.delete(resource(status=first.status, deletionPolicy=policy))
+    assert outcome.failure is None
+    assert (first.status["applicationId"] not in pingone.apps) is deleted
+    assert outcome.events[0].reason == ("Deleted" if deleted else "Orphaned")
+
+
+async def test_delete_of_an_already_gone_application_succeeds(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource())
+    pingone.apps.clear()
+    outcome = await reconciler.delete(resource(status=first.status))
+    assert outcome.failure is None and "already gone" in outcome.events[0].message
