@@ -92,12 +92,15 @@ def control_plane(pytestconfig: pytest.Config) -> Iterator[ControlPlane | Existi
         cluster.stop()
         return
     cp = ControlPlane()
+    error = None
     try:
         with _uncaptured(pytestconfig):
             print(file=sys.stderr)
             cp.start()
     except ControlPlaneError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        error = str(exc)
+    if error is not None:
+        pytest.fail(error, pytrace=False)
     pytestconfig.stash[_CONTROL_PLANE_KEY] = cp
     try:
         yield cp
@@ -145,15 +148,22 @@ def _namespace_name(test_name: str) -> str:
 
 
 @pytest.fixture
-def namespace(request: pytest.FixtureRequest, kubectl: KubectlFn) -> Iterator[str]:
+def namespace(request: pytest.FixtureRequest, api_client: object) -> Iterator[str]:
     """A fresh namespace (labelled pingone-e2e=true); deleted after the test without waiting."""
+    from kubernetes import client as k8s
+    from kubernetes.client.exceptions import ApiException
+
+    core = k8s.CoreV1Api(api_client)
     name = _namespace_name(request.node.name)
-    kubectl("create", "namespace", name)
-    kubectl("label", "namespace", name, "pingone-e2e=true")
+    core.create_namespace({"metadata": {"name": name, "labels": {"pingone-e2e": "true"}}})
     try:
         yield name
     finally:
-        kubectl("delete", "namespace", name, "--wait=false", "--ignore-not-found", check=False)
+        try:
+            core.delete_namespace(name)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,18 @@ compared: PingOne may fill it, and the operator does not own it.
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from .models import ApplicationSettings, GrantType
 
+# PingOne leaves some fields out of its answers when they hold their default (the seed response
+# has no `hiddenFromAppPortal`, for instance): an absent field equals the model's default.
+MODEL_DEFAULTS = {
+    name: default.value if isinstance(default, Enum) else default
+    for name, field in ApplicationSettings.model_fields.items()
+    if not field.is_required() and (default := field.get_default()) is not None
+}
 # Sent only when creating; PingOne ignores them on PUT, so they are never compared.
 CREATE_ONLY_FIELDS = frozenset({"assignActorRoles"})
 # PingOne cannot clear these once set; with refresh tokens we always send a value.
@@ -43,16 +51,17 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-def differences(desired: dict[str, Any], observed: dict[str, Any]) -> list[str]:
+def differences(desired: dict[str, Any], observed: dict[str, Any], defaults: dict[str, Any] | None = None) -> list[str]:
     """Names of the desired fields whose observed value differs, sorted."""
+    defaults = MODEL_DEFAULTS if defaults is None else defaults
     drifted = []
     for key, want in desired.items():
         if key in CREATE_ONLY_FIELDS:
             continue
-        have = observed.get(key)
+        have = observed.get(key, _normalise(defaults.get(key)))
         if isinstance(want, dict) and isinstance(have, dict):
             # Nested objects: only the keys we send are ours (PingOne may add e.g. ids or links).
-            nested = differences(want, have)
+            nested = differences(want, have, defaults={})
             drifted += [f"{key}.{n}" for n in nested]
         elif _normalise(want) != _normalise(have):
             drifted.append(key)

@@ -13,7 +13,8 @@ BIN="$CACHE/k8sbin/v$K8S_VERSION"
 TOOLS_BIN="$CACHE/tools/helm-$HELM_VERSION-kubeconform-$KUBECONFORM_VERSION"
 WORK="$CACHE/build"
 export GOFLAGS=-mod=mod CGO_ENABLED=0
-export GOPATH=${GOPATH:-$(go env GOPATH)}
+# print-bin must work on a machine without Go (binaries restored from a cache).
+if command -v go >/dev/null 2>&1; then export GOPATH=${GOPATH:-$(go env GOPATH)}; fi
 
 log() { printf '[controlplane build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -21,9 +22,15 @@ log() { printf '[controlplane build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 with_progress() {
   local what=$1; shift
   log "building $what (cold builds take minutes on 2 cores)..."
-  local start=$SECONDS
+  local start=$SECONDS next=$((SECONDS + 30))
   "$@" & local pid=$!
-  while kill -0 "$pid" 2>/dev/null; do sleep 30; kill -0 "$pid" 2>/dev/null && log "  ...still building $what ($((SECONDS - start)) s)"; done
+  # Poll every second (a 30 s sleep would add up to 30 s to every build), report every 30 s.
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 1
+    if [ "$SECONDS" -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
+      log "  ...still building $what ($((SECONDS - start)) s)"; next=$((next + 30))
+    fi
+  done
   wait "$pid"
   log "built $what in $((SECONDS - start)) s"
 }
@@ -64,7 +71,7 @@ build_tools() {
   kminor=$(cd "$mod" && go list -m -f '{{.Version}}' k8s.io/client-go | cut -d. -f2)
   local ldf="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$kminor -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$kminor"
   [ -x "$TOOLS_BIN/helm" ] || with_progress helm bash -c "cd '$mod' && go build -trimpath -ldflags '$ldf' -o '$TOOLS_BIN/helm.tmp' helm.sh/helm/v3/cmd/helm && mv '$TOOLS_BIN/helm.tmp' '$TOOLS_BIN/helm'"
-  [ -x "$TOOLS_BIN/kubeconform" ] || with_progress kubeconform bash -c "cd '$mod' && go build -trimpath -ldflags '-s -w' -o '$TOOLS_BIN/kubeconform.tmp' github.com/yannh/kubeconform/cmd/kubeconform && mv '$TOOLS_BIN/kubeconform.tmp' '$TOOLS_BIN/kubeconform'"
+  [ -x "$TOOLS_BIN/kubeconform" ] || with_progress kubeconform bash -c "cd '$mod' && go build -trimpath -ldflags '-s -w -X main.version=$KUBECONFORM_VERSION' -o '$TOOLS_BIN/kubeconform.tmp' github.com/yannh/kubeconform/cmd/kubeconform && mv '$TOOLS_BIN/kubeconform.tmp' '$TOOLS_BIN/kubeconform'"
 }
 
 case "${1:-all}" in

@@ -31,6 +31,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
@@ -64,12 +65,14 @@ K8S_VERSION = "v1.37.2"
 
 #: Controllers we run. GC and namespace are the ones tests rely on; the others make namespaces look
 #: like a real cluster's (a `default` ServiceAccount, the `kube-root-ca.crt` ConfigMap).
+#: (Canonical 1.37 names; the old aliases garbagecollector, namespace, serviceaccount,
+#: serviceaccount-token and root-ca-cert-publisher are accepted too.)
 KCM_CONTROLLERS = (
-    "garbagecollector",
-    "namespace",
-    "serviceaccount",
-    "serviceaccount-token",
-    "root-ca-cert-publisher",
+    "garbage-collector-controller",
+    "namespace-controller",
+    "serviceaccount-controller",
+    "serviceaccount-token-controller",
+    "root-ca-certificate-publisher-controller",
 )
 
 ADMIN_USER = "pingone-e2e-admin"
@@ -294,6 +297,7 @@ class ControlPlane(_ClusterBase):
         self.admin_token: str | None = None
         self.ca_file: Path | None = None
         self.version = ""
+        self.etcd_url = ""
         self.startup_seconds: dict[str, float] = {}
         self.etcd: ManagedProcess | None = None
         self.apiserver: ManagedProcess | None = None
@@ -333,19 +337,15 @@ class ControlPlane(_ClusterBase):
             t0 = time.monotonic()
             try:
                 self._prepare_files()
+                self.startup_seconds["files"] = time.monotonic() - t0
                 self._start_etcd(bins["etcd"])
                 self._start_apiserver(bins["kube-apiserver"])
                 if self.with_controller_manager:
                     self._start_controller_manager(bins["kube-controller-manager"])
             except BaseException as exc:
-                keep = self.keep_workdir
-                self.keep_workdir = True  # let the caller read the logs named in the error...
-                try:
-                    self._stop_locked()
-                finally:
-                    self.keep_workdir = keep
-                if not keep and not isinstance(exc, ProcessError | ControlPlaneError):
-                    shutil.rmtree(self.workdir, ignore_errors=True)
+                # After a startup failure keep the files: the error names the log to read.
+                failed = isinstance(exc, ProcessError | ControlPlaneError)
+                self._stop_locked(keep=self.keep_workdir or failed)
                 if isinstance(exc, ProcessError):
                     raise ControlPlaneError(f"control plane failed to start: {exc}") from exc
                 raise
@@ -373,7 +373,7 @@ class ControlPlane(_ClusterBase):
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _stop_locked(self) -> None:
+    def _stop_locked(self, keep: bool | None = None) -> None:
         if not self._started:
             return
         self._started = False
@@ -386,9 +386,11 @@ class ControlPlane(_ClusterBase):
         if self._atexit_registered:
             atexit.unregister(self.stop)
             self._atexit_registered = False
-        if self.keep_workdir:
+        if self._requested_workdir is not None:
+            return  # the caller's directory: theirs to clean
+        if self.keep_workdir if keep is None else keep:
             self._log(f"kept control-plane files in {self.workdir}")
-        elif self._requested_workdir is None and self.workdir != Path():
+        else:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def _prepare_files(self) -> None:
@@ -490,8 +492,8 @@ class ControlPlane(_ClusterBase):
         proc = self._spawn("kube-controller-manager", [
             str(kcm),
             f"--kubeconfig={self.kubeconfig}",
-            f"--authentication-kubeconfig={self.kubeconfig}",
-            f"--authorization-kubeconfig={self.kubeconfig}",
+            # No --authentication/authorization-kubeconfig: nothing but our probe talks to kcm, and
+            # /healthz is in --authorization-always-allow-paths by default.
             "--leader-elect=false",
             "--use-service-account-credentials=false",
             f"--controllers={','.join(self.kcm_controllers)}",
@@ -574,6 +576,14 @@ def _main(argv: Sequence[str]) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(__doc__)
         return 0
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Stop cleanly on Ctrl-C, `kill` and a closed terminal, even if started in the background
+    # (where a non-interactive shell makes the child ignore SIGINT).
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, interrupt)
     with ControlPlane() as cp:
         print(f"export KUBECONFIG={cp.kubeconfig}", flush=True)
         print(f"# logs: {cp.log_dir}; Ctrl-C to stop", flush=True)

@@ -74,18 +74,33 @@ def _parent_death_signal(sig: int) -> Callable[[], None] | None:
     except (OSError, AttributeError):
         return None
 
+    parent = os.getpid()
+
     def preexec() -> None:
         prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
 
     return preexec
+
+
+def _unblock_sigint_then(preexec: Callable[[], None] | None) -> Callable[[], None]:
+    def child_preexec() -> None:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        if preexec is not None:
+            preexec()
+
+    return child_preexec
 
 
 class ManagedProcess:
     """A child process whose stdout and stderr go to one log file.
 
     The child runs in its own session, so a Ctrl-C in the terminal reaches only the Python parent,
-    which then tears the child down in order. If the parent dies without cleaning up, the child
-    gets SIGTERM from the kernel (Linux, when started from the main thread).
+    which then tears the child down in order. If the parent dies without cleaning up (SIGKILL, a
+    crash), the kernel sends the child `parent_death_signal` (Linux, when started from the main
+    thread). That is SIGKILL by default: a SIGTERM'd kube-apiserver waits forever for an etcd that
+    got the same SIGTERM at the same moment.
     """
 
     def __init__(
@@ -97,8 +112,10 @@ class ManagedProcess:
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
         stop_timeout: float = 10.0,
+        parent_death_signal: int | None = signal.SIGKILL,
     ) -> None:
         self.name = name
+        self.parent_death_signal = parent_death_signal
         self.argv = [os.fspath(a) for a in argv]
         self.log_path = Path(log_path)
         self.env = dict(env) if env is not None else None
@@ -119,6 +136,13 @@ class ManagedProcess:
                 log.write(f"\n===== {self.name} restarted at {time.strftime('%H:%M:%S')} =====\n".encode())
             log.flush()
             self._run_offset = log.tell()
+            preexec = _parent_death_signal(self.parent_death_signal) if self.parent_death_signal else None
+            # A Ctrl-C in the middle of Popen would leave a running child we hold no handle to:
+            # hold SIGINT back until self.popen is set (the child unblocks it for itself).
+            main = threading.current_thread() is threading.main_thread()
+            if main:
+                preexec = _unblock_sigint_then(preexec)
+                old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 self.popen = subprocess.Popen(
                     self.argv,
@@ -128,10 +152,13 @@ class ManagedProcess:
                     env=self.env,
                     cwd=self.cwd,
                     start_new_session=True,
-                    preexec_fn=_parent_death_signal(signal.SIGTERM),
+                    preexec_fn=preexec,
                 )
             except OSError as exc:
                 raise ProcessError(f"cannot start {self.name} ({self.argv[0]}): {exc}") from exc
+            finally:
+                if main:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         self.starts += 1
         return self
 

@@ -12,8 +12,9 @@ Built on ``process_factory`` and the control-plane fixtures from ``tests/conftes
   ``pingone-operator run <args>`` (default args: ``--all-namespaces``) with KUBECONFIG (default: the
   admin's) and the PINGONE_* variables of ``pingone`` (default: the ``simulator`` fixture, started on
   first use). ``extra_env`` values of None remove a variable. With ``liveness=True`` it adds
-  ``--liveness-port <free port>`` and waits for ``/healthz``; with ``ready_line`` it (also) waits for
-  a matching log line. An ``OperatorHandle`` has ``logs()``, ``wait_for_log(pattern, timeout=30)``,
+  ``--liveness-port <free port> --liveness-host 127.0.0.1`` and waits for ``/healthz`` (with
+  ``liveness=False``: ``--liveness-port 0``); with ``ready_line`` it (also) waits for a matching
+  log line. Pass ``wait=False`` to skip waiting (then call ``handle.wait_ready()`` yourself). An ``OperatorHandle`` has ``logs()``, ``wait_for_log(pattern, timeout=30)``,
   ``stop()``, ``kill()`` (SIGKILL), ``restart()``, ``running``, ``liveness_url`` and ``process``.
   All operators are stopped at teardown; their log tails are attached to failing tests' reports.
 """
@@ -204,10 +205,13 @@ def operator_factory(
                 env[key] = str(value)
         run_args = list(args) if args is not None else ["--all-namespaces"]
         liveness_url = None
-        if liveness and not any(a.startswith("--liveness") for a in run_args):
-            port = free_port()
-            run_args += ["--liveness-port", str(port)]
-            liveness_url = f"http://127.0.0.1:{port}/healthz"
+        if not any(a.startswith("--liveness-port") for a in run_args):
+            if liveness:
+                port = free_port()
+                run_args += ["--liveness-port", str(port), "--liveness-host", "127.0.0.1"]
+                liveness_url = f"http://127.0.0.1:{port}/healthz"
+            else:
+                run_args += ["--liveness-port", "0"]  # off, rather than the default 8080
         proc = process_factory(name, [*operator_command(), "run", *run_args], env=env, stop_timeout=15.0)
         handle = OperatorHandle(proc, liveness_url=liveness_url, ready_line=ready_line, ready_timeout=ready_timeout)
         return handle.wait_ready() if wait else handle

@@ -79,3 +79,10 @@ def test_nested_objects_compare_only_what_we_send():
     desired = {"corsSettings": {"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": ["https://a", "https://b"]}}
     assert differences(desired, {"corsSettings": {"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": ["https://b", "https://a"]}}) == []
     assert differences(desired, {"corsSettings": {"behavior": "ALLOW_NO_ORIGINS"}}) == ["corsSettings.behavior", "corsSettings.origins"]
+
+
+def test_a_field_pingone_leaves_out_equals_its_default():
+    desired = desired_body(spec().application())
+    observed = {k: v for k, v in desired.items() if k not in ("hiddenFromAppPortal", "idpSignoff", "parTimeout")}
+    assert differences(desired, observed) == []
+    assert differences(desired_body(spec(parTimeout=90).application()), observed) == ["parTimeout"]

@@ -57,7 +57,10 @@ class SimulatorState:
         env_id = self.seed_environment(env_id) if env_id is None or env_id not in self.store.environments \
             else env_id
         env = self.store.environments[env_id]
-        name = name or f"{self.config.worker_name}-{len(env.applications) + 1}"
+        if name is None:
+            taken = {a.fields.get("name") for a in env.applications.values()}
+            name = next(n for i in range(1, len(taken) + 2)
+                        if (n := f"{self.config.worker_name}-{i}") not in taken)
         body = {"name": name, "enabled": True, "type": "WORKER", "protocol": "OPENID_CONNECT",
                 "grantTypes": grant_types or ["CLIENT_CREDENTIALS"], "tokenEndpointAuthMethod": auth_method}
         app = self.store.create_application(env_id, body, app_id=client_id, secret=client_secret)

@@ -101,6 +101,8 @@ class Store:
             raise LimitExceeded()
         fields, problems = build_application(body, strict=self.strict)
         self._check_unique_name(env, fields.get("name"), None, problems)
+        if app_id is not None and app_id in env.applications:
+            problems.append(detail("UNIQUENESS_VIOLATION", "clientId", f"Client ID {app_id!r} is already in use."))
         if problems:
             raise ValidationFailed(problems)
         app_id = app_id or str(uuid.uuid4())

@@ -1,0 +1,110 @@
+"""Small helpers for e2e tests: the simulator's admin API, waiting, and resource access."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = json.loads((ROOT.parent / "shared/reference/seed-request.json").read_text())
+API_VERSION = "pingone-operator.dev/v1alpha1"
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T], timeout: float = 60.0, what: str = "condition", interval: float = 0.25) -> T:
+    """Poll until check() returns something truthy; fail naming `what` and the last value."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
+
+
+class SimulatorAdmin:
+    """The simulator's /_simulator/ test endpoints."""
+
+    def __init__(self, simulator: Any) -> None:
+        self.env = simulator.environment_id
+        self.http = httpx.Client(base_url=simulator.auth_url + "/_simulator", timeout=10)
+
+    def requests(self, method: str | None = None, path_contains: str = "/applications") -> list[dict[str, Any]]:
+        entries = self.http.get("/requests").raise_for_status().json()["requests"]
+        return [e for e in entries if (method is None or e["method"] == method) and path_contains in e["path"]]
+
+    def clear_requests(self) -> None:
+        self.http.delete("/requests").raise_for_status()
+
+    def writes(self) -> list[dict[str, Any]]:
+        return [e for e in self.requests() if e["method"] in ("POST", "PUT", "DELETE")]
+
+    def apps(self) -> list[dict[str, Any]]:
+        return self.http.get(f"/environments/{self.env}/applications").raise_for_status().json()["applications"]
+
+    def app(self, app_id: str) -> dict[str, Any] | None:
+        response = self.http.get(f"/environments/{self.env}/applications/{app_id}")
+        return None if response.status_code == 404 else response.raise_for_status().json()
+
+    def secret(self, app_id: str) -> dict[str, Any]:
+        return self.http.get(f"/environments/{self.env}/applications/{app_id}/secret").raise_for_status().json()
+
+    def patch_app(self, app_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Change an application behind the operator's back."""
+        return self.http.patch(f"/environments/{self.env}/applications/{app_id}", json=fields).raise_for_status().json()
+
+    def put_app(self, app_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.http.put(f"/environments/{self.env}/applications/{app_id}", json=body).raise_for_status().json()
+
+    def faults(self, **settings: Any) -> None:
+        self.http.put("/faults", json=settings).raise_for_status()
+
+
+class Kube:
+    """kubectl against the test cluster, for one namespace."""
+
+    def __init__(self, control_plane: Any, namespace: str) -> None:
+        self.cp = control_plane
+        self.ns = namespace
+
+    def apply(self, obj: dict[str, Any], *args: str, check: bool = True):
+        obj = {**obj, "metadata": {"namespace": self.ns, **obj["metadata"]}}
+        return self.cp.kubectl("apply", "-f", "-", *args, input=json.dumps(obj), check=check)
+
+    def get(self, kind: str, name: str) -> dict[str, Any] | None:
+        result = self.cp.kubectl("get", kind, name, "-n", self.ns, "-o", "json", check=False)
+        return json.loads(result.stdout) if result.returncode == 0 else None
+
+    def delete(self, kind: str, name: str, wait: bool = False) -> None:
+        self.cp.kubectl("delete", kind, name, "-n", self.ns, f"--wait={str(wait).lower()}")
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        result = self.cp.kubectl("get", "events", "-n", self.ns, "-o", "json",
+                                 "--field-selector", f"involvedObject.name={name}")
+        return json.loads(result.stdout)["items"]
+
+    def event_reasons(self, name: str) -> list[str]:
+        return [e["reason"] for e in sorted(self.events(name), key=lambda e: e.get("firstTimestamp") or "")]
+
+
+def application(resource_name: str, spec: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"apiVersion": API_VERSION, "kind": "PingOneApplication", "metadata": {"name": resource_name},
+            "spec": {**(spec if spec is not None else SEED), **extra}}
+
+
+def condition(obj: dict[str, Any] | None, type_: str = "Ready") -> dict[str, Any]:
+    for c in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if c["type"] == type_:
+            return c
+    return {}
+
+
+def ready(kube: Kube, name: str) -> dict[str, Any] | None:
+    obj = kube.get("p1app", name)
+    return obj if condition(obj).get("status") == "True" and obj["status"].get("clientId") else None
