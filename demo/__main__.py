@@ -1,0 +1,179 @@
+"""`make demo`: the operator end to end on a local API server and the PingOne simulator.
+
+Starts a throw-away kube-apiserver + etcd + kube-controller-manager and a PingOne simulator on
+loopback, runs `pingone-operator run` against them, and walks through the life of one
+application: create, status, Secret, a spec change (one PUT), drift correction, deletion.
+`--keep` leaves everything running until Ctrl-C so you can poke at it with kubectl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pingone_operator.simulator import SimulatorConfig, ThreadedSimulator  # noqa: E402
+from tests.controlplane.cluster import ControlPlane  # noqa: E402
+
+NAMESPACE = "demo"
+SEED = {
+    "enabled": True,
+    "name": "Shared-Web-App",
+    "description": "Application using CLIENT_SECRET_JWT - a JWT signed with the client secret is used for authentication.",
+    "type": "WEB_APP",
+    "protocol": "OPENID_CONNECT",
+    "grantTypes": ["AUTHORIZATION_CODE"],
+    "redirectUris": ["http://localhost:3000/callback"],
+    "responseTypes": ["CODE"],
+    "tokenEndpointAuthMethod": "CLIENT_SECRET_JWT",
+}
+
+
+def step(text: str) -> None:
+    print(f"\n\033[1m==> {text}\033[0m", flush=True)
+
+
+def show(text: str) -> None:
+    print("    " + text.rstrip().replace("\n", "\n    "), flush=True)
+
+
+def wait_for(check, what: str, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise SystemExit(f"demo: timed out waiting for {what}")
+
+
+class Demo:
+    def __init__(self, cp: ControlPlane, sim, operator: subprocess.Popen) -> None:
+        self.cp, self.sim, self.operator = cp, sim, operator
+        self.admin = httpx.Client(base_url=sim.admin_url, timeout=10)
+
+    def kubectl(self, *args: str, input: str | None = None) -> str:
+        return self.cp.kubectl(*args, input=input).stdout
+
+    def resource(self) -> dict:
+        return json.loads(self.kubectl("get", "p1app", "shared-web-app", "-n", NAMESPACE, "-o", "json"))
+
+    def apply(self, spec: dict) -> None:
+        obj = {"apiVersion": "pingone-operator.dev/v1alpha1", "kind": "PingOneApplication",
+               "metadata": {"name": "shared-web-app", "namespace": NAMESPACE}, "spec": spec}
+        show(self.kubectl("apply", "-f", "-", input=json.dumps(obj)))
+
+    def pingone_writes(self) -> list[str]:
+        entries = self.admin.get("/requests").json()["requests"]
+        return [f"{e['method']} {e['path']} -> {e['status']}" for e in entries
+                if e["method"] in ("POST", "PUT", "DELETE") and "/applications" in e["path"]]
+
+    def ready(self):
+        obj = self.resource()
+        conditions = {c["type"]: c for c in obj.get("status", {}).get("conditions", [])}
+        return obj if conditions.get("Ready", {}).get("status") == "True" else None
+
+    def run(self) -> None:
+        step("Apply the seed PingOneApplication (the body of PingOne's 'Update Application' request as the spec)")
+        self.apply(SEED)
+        obj = wait_for(self.ready, "Ready=True")
+        show(self.kubectl("get", "p1app", "-n", NAMESPACE))
+        step("Status written back by the operator (PingOne's clientId and updatedAt, verbatim)")
+        status = {k: v for k, v in obj["status"].items() if k != "conditions"}
+        show(json.dumps(status, indent=2))
+        step("PingOne calls that wrote something")
+        show("\n".join(self.pingone_writes()))
+
+        step("The credentials Secret (values of secrets masked here)")
+        secret = json.loads(self.kubectl("get", "secret", "shared-web-app-oidc", "-n", NAMESPACE, "-o", "json"))
+        import base64
+
+        for key, value in sorted(secret["data"].items()):
+            text = base64.b64decode(value).decode()
+            show(f"{key:28} {'*' * 12 if 'secret' in key else text}")
+
+        step("Change the spec: exactly one PUT of the full application")
+        self.admin.delete("/requests")
+        before = obj["status"]["updatedAt"]
+        self.apply({**SEED, "description": "Edited in Git"})
+        obj = wait_for(lambda: (o := self.resource())["status"].get("updatedAt") != before and o, "the PUT")
+        show("\n".join(self.pingone_writes()))
+        show(f"updatedAt {before} -> {obj['status']['updatedAt']}")
+
+        step("Someone disables the application in PingOne behind the operator's back")
+        app_id = obj["status"]["applicationId"]
+        env = obj["status"]["environmentId"]
+        self.admin.patch(f"/environments/{env}/applications/{app_id}", json={"enabled": False})
+        show("enabled=false in PingOne; waiting for the drift timer (DRIFT_INTERVAL_SECONDS=5)...")
+        wait_for(lambda: self.admin.get(f"/environments/{env}/applications/{app_id}").json()["enabled"], "drift fix")
+        show("restored to enabled=true")
+        show(self.kubectl("get", "events", "-n", NAMESPACE, "--field-selector",
+                          "involvedObject.name=shared-web-app", "--sort-by=.firstTimestamp",
+                          "-o", "custom-columns=TYPE:.type,REASON:.reason,MESSAGE:.message"))
+
+        step("Delete the resource: the finalizer deletes the PingOne application, GC removes the Secret")
+        show(self.kubectl("delete", "p1app", "shared-web-app", "-n", NAMESPACE))
+        gone = self.admin.get(f"/environments/{env}/applications/{app_id}").status_code == 404
+        show(f"application {app_id} in PingOne: {'deleted' if gone else 'still there?!'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
+    parser.add_argument("--keep", action="store_true", help="leave everything running until Ctrl-C")
+    args = parser.parse_args()
+
+    step("Starting a local control plane (kube-apiserver, etcd, kube-controller-manager)")
+    with ControlPlane() as cp:
+        cp.kubectl("apply", "--server-side", "-f", str(ROOT / "crds/pingoneapplications.yaml"))
+        cp.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/pingoneapplications.pingone-operator.dev")
+        cp.kubectl("create", "namespace", NAMESPACE)
+
+        step("Starting the PingOne simulator and the operator (signing in with CLIENT_SECRET_JWT)")
+        config = SimulatorConfig(
+            host="127.0.0.1", port=0, environment_id=str(uuid.uuid4()), seed_worker=True,
+            worker_client_id=str(uuid.uuid4()), worker_client_secret=secrets.token_urlsafe(48),
+            worker_auth_method="CLIENT_SECRET_JWT",
+        )
+        with ThreadedSimulator(config) as sim:
+            env = {
+                **os.environ, "KUBECONFIG": str(cp.kubeconfig),
+                "PINGONE_API_URL": sim.api_url, "PINGONE_AUTH_URL": sim.auth_url,
+                "PINGONE_ENVIRONMENT_ID": config.environment_id, "PINGONE_CLIENT_ID": config.worker_client_id,
+                "PINGONE_CLIENT_SECRET": config.worker_client_secret,
+                "PINGONE_TOKEN_AUTH_METHOD": "CLIENT_SECRET_JWT", "DRIFT_INTERVAL_SECONDS": "5",
+            }
+            log_path = Path(cp.workdir) / "operator.log"
+            with open(log_path, "w") as log:
+                operator = subprocess.Popen(
+                    [sys.executable, "-m", "pingone_operator.cli", "run", "--liveness-port", "0"],
+                    env=env, stdout=log, stderr=subprocess.STDOUT,
+                )
+                try:
+                    show(f"simulator {sim.api_url}; operator log {log_path}")
+                    Demo(cp, sim, operator).run()
+                    if args.keep:
+                        step(f"Still running. export KUBECONFIG={cp.kubeconfig}   (Ctrl-C to stop)")
+                        operator.wait()
+                finally:
+                    operator.terminate()
+                    operator.wait(15)
+    step("Done: everything stopped and cleaned up.")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        raise SystemExit(130)
