@@ -58,6 +58,7 @@ class OperatorSettings:
     """Operator behaviour that is not about PingOne itself."""
 
     drift_interval_seconds: float = 600.0
+    secret_check_interval_seconds: float = 3600.0
     watch_namespaces: tuple[str, ...] = ()  # empty: all namespaces
     log_level: str = "INFO"
 
@@ -141,6 +142,7 @@ def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSett
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     return OperatorSettings(
         drift_interval_seconds=_number(env, "DRIFT_INTERVAL_SECONDS", 600.0, 1),
+        secret_check_interval_seconds=_number(env, "SECRET_CHECK_INTERVAL_SECONDS", 3600.0, 1),
         watch_namespaces=namespaces,
         log_level=level,
     )

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import random
+import time
 from typing import Any
 
 import kopf
@@ -59,6 +60,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.watching.client_timeout = 330
     settings.execution.default_backoff = 30
     memo.drift_interval = operator_settings.drift_interval_seconds
+    memo.secret_check_interval = operator_settings.secret_check_interval_seconds
     memo.pingone = PingOneClient.from_settings(pingone_settings)
     api = api_client()
     memo.reconciler = Reconciler(
@@ -122,6 +124,8 @@ async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, 
     resource = _resource(body, _parse_spec(body))
     async with _lock(memo):
         outcome = await memo.reconciler.sync(resource)
+    if outcome.failure is None:
+        memo.secret_checked = time.monotonic()
     _deliver(outcome, resource, body, patch, retry)
 
 
@@ -144,8 +148,12 @@ async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -
     except kopf.PermanentError:
         return
     resource = _resource(body, spec)
+    # The client secret is re-read from PingOne less often than the application (one GET a tick).
+    read_secret = time.monotonic() - memo.get("secret_checked", float("-inf")) >= memo.secret_check_interval
     async with _lock(memo):
-        outcome = await memo.reconciler.sync(resource, drift_check=True)
+        outcome = await memo.reconciler.sync(resource, drift_check=True, read_secret=read_secret)
+    if read_secret and outcome.failure is None:
+        memo.secret_checked = time.monotonic()
     try:
         _deliver(outcome, resource, body, patch, retry=0)
     except (kopf.TemporaryError, kopf.PermanentError):

@@ -16,7 +16,7 @@ from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
 from . import GROUP, KIND, PLURAL, VERSION
-from .reconcile import Resource, SecretConflict
+from .reconcile import Resource, SecretConflict, StoredSecret
 
 MANAGED_BY = "pingone-operator"
 LABEL_APPLICATION = f"{GROUP}/application"
@@ -55,51 +55,56 @@ class KubeSecretStore:
     def __init__(self, api: ApiClient) -> None:
         self._core = CoreV1Api(api)
 
-    async def ensure(self, resource: Resource, secret_name: str, data: dict[str, str]) -> str:
-        return await asyncio.to_thread(self._ensure, resource, secret_name, data)
+    async def read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
+        return await asyncio.to_thread(self._read, resource, secret_name)
 
-    def _ensure(self, resource: Resource, secret_name: str, data: dict[str, str]) -> str:
-        encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
-        # Labels are our own, never copied from the resource: Argo CD label tracking would
-        # otherwise claim the Secret and prune it.
-        metadata = {
-            "name": secret_name,
-            "namespace": resource.namespace,
-            "labels": {"app.kubernetes.io/managed-by": MANAGED_BY, LABEL_APPLICATION: resource.name},
-            "ownerReferences": [_owner_reference(resource)],
-        }
+    async def write(
+        self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None
+    ) -> str:
+        return await asyncio.to_thread(self._write, resource, secret_name, data, stored)
+
+    def _read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
         try:
             current = self._core.read_namespaced_secret(secret_name, resource.namespace)
         except ApiException as exc:
-            if exc.status != 404:
-                raise SecretConflict(f"cannot read Secret {secret_name}: HTTP {exc.status} {exc.reason}") from None
-            body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": metadata, "data": encoded}
-            try:
-                self._core.create_namespaced_secret(resource.namespace, body)
-            except ApiException as exc2:
-                raise SecretConflict(f"cannot create Secret {secret_name}: HTTP {exc2.status} {exc2.reason}") from None
-            return "created"
+            if exc.status == 404:
+                return None
+            raise SecretConflict(f"cannot read Secret {secret_name}: HTTP {exc.status} {exc.reason}") from None
         if not _ours(current, resource):
             raise SecretConflict(
                 f"Secret {secret_name} exists and is not owned by this PingOneApplication; "
                 "delete it or set spec.secretName to another name"
             )
         same_owner = any(ref.uid == resource.uid for ref in current.metadata.owner_references or [])
-        labels_ok = all((current.metadata.labels or {}).get(k) == v for k, v in metadata["labels"].items())
-        if (current.data or {}) == encoded and same_owner and labels_ok:
+        labels = current.metadata.labels or {}
+        labels_ok = all(labels.get(k) == v for k, v in _labels(resource).items())
+        data = {k: base64.b64decode(v).decode() for k, v in (current.data or {}).items()}
+        return StoredSecret(data=data, up_to_date_metadata=same_owner and labels_ok)
+
+    def _write(self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None) -> str:
+        if stored is not None and stored.data == data and stored.up_to_date_metadata:
             return "unchanged"
-        # A JSON merge patch: `data: null` entries remove keys we no longer write.
-        patch_data: dict[str, Any] = {k: None for k in (current.data or {}) if k not in encoded}
-        patch_data.update(encoded)
-        patch = {
-            "metadata": {"labels": metadata["labels"], "ownerReferences": metadata["ownerReferences"]},
-            "data": patch_data,
-        }
+        encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+        # Labels are our own, never copied from the resource: Argo CD label tracking would
+        # otherwise claim the Secret and prune it.
+        metadata = {"labels": _labels(resource), "ownerReferences": [_owner_reference(resource)]}
         try:
-            self._core.patch_namespaced_secret(secret_name, resource.namespace, patch)
+            if stored is None:
+                body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": encoded,
+                        "metadata": {"name": secret_name, "namespace": resource.namespace, **metadata}}
+                self._core.create_namespaced_secret(resource.namespace, body)
+                return "created"
+            # A merge patch; `null` removes keys we no longer write (e.g. an expired previous secret).
+            patch_data: dict[str, Any] = {k: None for k in stored.data if k not in encoded}
+            patch_data.update(encoded)
+            self._core.patch_namespaced_secret(secret_name, resource.namespace, {"metadata": metadata, "data": patch_data})
+            return "updated"
         except ApiException as exc:
-            raise SecretConflict(f"cannot update Secret {secret_name}: HTTP {exc.status} {exc.reason}") from None
-        return "updated"
+            raise SecretConflict(f"cannot write Secret {secret_name}: HTTP {exc.status} {exc.reason}") from None
+
+
+def _labels(resource: Resource) -> dict[str, str]:
+    return {"app.kubernetes.io/managed-by": MANAGED_BY, LABEL_APPLICATION: resource.name}
 
 
 class KubeStatusWriter:

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # Auth methods whose clients hold a client secret (and so need it in the Secret).
 SECRET_METHODS = frozenset({"CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT"})
+SECRET_KEYS = ("client-secret", "previous-client-secret")
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,21 @@ class SecretConflict(Exception):
     """The Secret's name is taken by a Secret this resource does not own."""
 
 
+@dataclass(frozen=True)
+class StoredSecret:
+    """The credentials Secret as it is in Kubernetes (ours: a foreign one raises SecretConflict)."""
+
+    data: dict[str, str]
+    up_to_date_metadata: bool  # owner reference to this very resource, and our labels
+
+
 class CredentialStore(Protocol):
-    async def ensure(self, resource: Resource, secret_name: str, data: dict[str, str]) -> str:
+    async def read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
+        """The Secret if it exists; raises SecretConflict if someone else owns the name."""
+
+    async def write(
+        self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None
+    ) -> str:
         """Create or update the Secret; returns "created", "updated" or "unchanged"."""
 
 
@@ -125,8 +139,12 @@ class Reconciler:
     def environment_of(self, resource: Resource) -> str:
         return resource.spec.environmentId or resource.status.get("environmentId") or self.default_environment_id
 
-    async def sync(self, resource: Resource, *, drift_check: bool = False) -> Outcome:
-        """One idempotent pass: create or adopt, correct with PUT, keep the Secret, report."""
+    async def sync(self, resource: Resource, *, drift_check: bool = False, read_secret: bool = True) -> Outcome:
+        """One idempotent pass: create or adopt, correct with PUT, keep the Secret, report.
+
+        `read_secret=False` skips reading the client secret from PingOne when the Kubernetes
+        Secret already holds one (drift ticks between secret checks cost a single GET).
+        """
         outcome = Outcome(status=_owned_status(resource.status))
         env = self.environment_of(resource)
         desired = desired_body(resource.spec.application())
@@ -141,7 +159,7 @@ class Reconciler:
                 reason = "DriftCorrected" if drift_check else "Updated"
                 outcome.events.append(Event("Normal", reason, f"PUT to PingOne; changed: {', '.join(drifted)}"))
             secret_name = secret_name_for(resource.name, resource.spec)
-            await self._ensure_secret(resource, env, app, secret_name, outcome)
+            await self._ensure_secret(resource, env, app, secret_name, outcome, read_secret)
         except _Stop as stop:
             return self._failed(resource, outcome, stop.failure)
         except (PingOneError, SecretConflict) as exc:
@@ -229,7 +247,8 @@ class Reconciler:
         resource.status.update(fields)  # so the final status patch does not write them twice
 
     async def _ensure_secret(
-        self, resource: Resource, env: str, app: dict[str, Any], secret_name: str, outcome: Outcome
+        self, resource: Resource, env: str, app: dict[str, Any], secret_name: str, outcome: Outcome,
+        read_secret: bool = True,
     ) -> None:
         method = app.get("tokenEndpointAuthMethod", resource.spec.tokenEndpointAuthMethod)
         data = {
@@ -239,13 +258,17 @@ class Reconciler:
             "token-endpoint": f"{self.auth_url}/{env}/as/token",
             "token-endpoint-auth-method": method,
         }
+        stored = await self.credentials.read(resource, secret_name)
         if method in SECRET_METHODS:
-            secret = await self.pingone.get_secret(env, app["id"])
-            data["client-secret"] = secret["secret"]
-            previous = secret.get("previous") or {}
-            if previous.get("secret"):
-                data["previous-client-secret"] = previous["secret"]
-        result = await self.credentials.ensure(resource, secret_name, data)
+            if read_secret or not stored or "client-secret" not in stored.data:
+                secret = await self.pingone.get_secret(env, app["id"])
+                data["client-secret"] = secret["secret"]
+                previous = secret.get("previous") or {}
+                if previous.get("secret"):
+                    data["previous-client-secret"] = previous["secret"]
+            else:  # between secret checks, keep the secret the Secret already holds
+                data.update({k: v for k, v in stored.data.items() if k in SECRET_KEYS})
+        result = await self.credentials.write(resource, secret_name, data, stored)
         if result == "created":
             outcome.events.append(Event("Normal", "SecretCreated", f"wrote client credentials to Secret {secret_name}"))
         elif result == "updated":

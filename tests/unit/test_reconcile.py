@@ -9,7 +9,7 @@ import pytest
 
 from pingone_operator.models import PingOneApplicationSpec
 from pingone_operator.pingone.errors import ErrorDetail, NotFound, ServerError, ValidationFailed
-from pingone_operator.reconcile import Reconciler, Resource, status_changes
+from pingone_operator.reconcile import Reconciler, Resource, StoredSecret, status_changes
 
 ENV = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
 AUTH = "https://auth.pingone.test"
@@ -68,10 +68,12 @@ class FakeSecrets:
     def __init__(self):
         self.secrets = {}
 
-    async def ensure(self, resource, name, data):
-        old = self.secrets.get(name)
+    async def read(self, resource, name):
+        return StoredSecret(dict(self.secrets[name]), True) if name in self.secrets else None
+
+    async def write(self, resource, name, data, stored):
         self.secrets[name] = dict(data)
-        return "created" if old is None else ("unchanged" if old == data else "updated")
+        return "created" if stored is None else ("unchanged" if stored.data == data else "updated")
 
 
 class FakeStatus:
@@ -247,3 +249,23 @@ async def test_delete_of_an_already_gone_application_succeeds(world):
     pingone.apps.clear()
     outcome = await reconciler.delete(resource(status=first.status))
     assert outcome.failure is None and "already gone" in outcome.events[0].message
+
+
+async def test_drift_tick_between_secret_checks_costs_one_get(world):
+    reconciler, pingone, secrets, _ = world
+    first = await reconciler.sync(resource())
+    pingone.calls.clear()
+    outcome = await reconciler.sync(resource(status=first.status), drift_check=True, read_secret=False)
+    assert pingone.calls == [("GET", first.status["applicationId"])]
+    assert outcome.events == []
+
+
+async def test_missing_secret_is_read_from_pingone_even_between_checks(world):
+    reconciler, pingone, secrets, _ = world
+    first = await reconciler.sync(resource())
+    secrets.secrets.clear()
+    pingone.calls.clear()
+    outcome = await reconciler.sync(resource(status=first.status), drift_check=True, read_secret=False)
+    assert ("GET secret", first.status["applicationId"]) in pingone.calls
+    assert secrets.secrets["shared-web-app-oidc"]["client-secret"].startswith("secret-of-")
+    assert [e.reason for e in outcome.events] == ["SecretCreated"]
