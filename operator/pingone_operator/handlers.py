@@ -17,16 +17,19 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
-from . import GROUP, PLURAL, VERSION
+from . import GROUP, PLURAL, VERSION, metrics
 from .config import load_operator_settings, load_pingone_settings
 from .kube import KubeSecretStore, KubeStatusWriter, api_client
-from .models import PingOneApplicationSpec
+from .models import ManagementPolicy, PingOneApplicationSpec
 from .pingone.client import PingOneClient
-from .reconcile import Outcome, Reconciler, Resource, status_changes
+from .reconcile import Failure, Outcome, Reconciler, Resource, status_changes
+from .rotation import parse_time
 
 log = logging.getLogger("pingone_operator")
 RESOURCE = (GROUP, VERSION, PLURAL)
 PREFIX = GROUP
+# Not under the `pingone-operator.dev/` prefix: kopf ignores its own prefix's annotations.
+RESYNC_ANNOTATION = f"ops.{GROUP}/resync"
 DELETE_RETRIES = 8  # then the finalizer goes: a dead PingOne must not pin a resource forever
 
 
@@ -61,7 +64,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.execution.default_backoff = 30
     memo.drift_interval = operator_settings.drift_interval_seconds
     memo.secret_check_interval = operator_settings.secret_check_interval_seconds
-    memo.pingone = PingOneClient.from_settings(pingone_settings)
+    memo.pingone = PingOneClient.from_settings(pingone_settings, observer=metrics.PrometheusObserver())
     api = api_client()
     memo.reconciler = Reconciler(
         memo.pingone,
@@ -81,6 +84,13 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
 async def close(memo: kopf.Memo, **_: Any) -> None:
     if "pingone" in memo:
         await memo.pingone.aclose()
+
+
+@kopf.index(*RESOURCE, id="claims")
+def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> dict[str, str] | None:
+    """Which resource manages which PingOne application: adoption must never take one over."""
+    app_id = (body.get("status") or {}).get("applicationId") or (body.get("spec") or {}).get("adoptApplicationId")
+    return {app_id: f"{namespace}/{name}:{uid}"} if app_id else None
 
 
 def _resource(body: kopf.Body, spec: PingOneApplicationSpec) -> Resource:
@@ -104,6 +114,23 @@ def _parse_spec(body: kopf.Body) -> PingOneApplicationSpec:
         raise kopf.PermanentError(f"invalid spec: {fields}") from None
 
 
+def _record_metrics(trigger: str, outcome: Outcome, resource: Resource) -> None:
+    metrics.RECONCILES.labels(trigger, outcome.failure.reason if outcome.failure else "ok").inc()
+    ready = next((c for c in outcome.status.get("conditions") or [] if c["type"] == "Ready"), None)
+    if ready:
+        metrics.READY.labels(resource.namespace, resource.name).set(1 if ready["status"] == "True" else 0)
+    for event in outcome.events:
+        if event.reason == "DriftCorrected":
+            metrics.DRIFT_CORRECTIONS.inc()
+        elif event.reason == "DriftDetected":
+            metrics.DRIFT_DETECTED.inc()
+    rotation = outcome.status.get("secretRotation") or {}
+    for gauge, key in ((metrics.SECRET_ROTATED, "lastRotatedAt"), (metrics.PREVIOUS_SECRET_EXPIRY, "previousExpiresAt")):
+        moment = parse_time(rotation.get(key))
+        if moment:
+            gauge.labels(resource.namespace, resource.name).set(moment.timestamp())
+
+
 def _deliver(outcome: Outcome, resource: Resource, body: kopf.Body, patch: kopf.Patch, retry: int) -> None:
     for field, value in status_changes(resource.status, outcome.status).items():
         patch.status[field] = value
@@ -118,15 +145,52 @@ def _deliver(outcome: Outcome, resource: Resource, body: kopf.Body, patch: kopf.
     raise kopf.TemporaryError(f"{failure.reason}: {failure.message}", delay=delay)
 
 
+def _claimed_by_another(resource: Resource, claims: kopf.Index) -> str | None:
+    app_id = resource.status.get("applicationId") or resource.spec.adoptApplicationId
+    for claim in claims.get(app_id, []) if app_id else []:
+        owner, _, uid = claim.rpartition(":")
+        if uid != resource.uid:
+            return owner
+    return None
+
+
+async def _sync(trigger: str, body: kopf.Body, memo: kopf.Memo, claims: kopf.Index, *,
+                read_secret: bool = True) -> tuple[Resource, Outcome]:
+    resource = _resource(body, _parse_spec(body))
+    if resource.spec.managementPolicy == ManagementPolicy.PAUSED:
+        return resource, memo.reconciler.paused(resource)
+    other = _claimed_by_another(resource, claims)
+    if other:
+        failure = Failure("AdoptionConflict", f"the application is already managed by {other}", retry=False)
+        return resource, memo.reconciler.refuse(resource, failure)
+    async with _lock(memo):
+        outcome = await memo.reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret)
+    if read_secret and outcome.failure is None:
+        memo.secret_checked = time.monotonic()
+    _record_metrics(trigger, outcome, resource)
+    return resource, outcome
+
+
 @kopf.on.create(*RESOURCE, id="sync")
 @kopf.on.update(*RESOURCE, id="sync", field="spec")
-async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_: Any) -> None:
-    resource = _resource(body, _parse_spec(body))
-    async with _lock(memo):
-        outcome = await memo.reconciler.sync(resource)
-    if outcome.failure is None:
-        memo.secret_checked = time.monotonic()
+async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
+               **_: Any) -> None:
+    resource, outcome = await _sync("change", body, memo, claims)
     _deliver(outcome, resource, body, patch, retry)
+
+
+@kopf.on.field(*RESOURCE, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
+async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index, new: Any,
+                 **_: Any) -> None:
+    """On-demand drift check: any change of the resync annotation runs one at once."""
+    if new is None or not (body.get("status") or {}).get("applicationId"):
+        return
+    resource, outcome = await _sync("resync", body, memo, claims)
+    kopf.info(body, reason="Resynced", message="drift check requested by annotation")
+    try:
+        _deliver(outcome, resource, body, patch, retry=0)
+    except (kopf.TemporaryError, kopf.PermanentError):
+        pass  # the status and Event tell it; the drift timer tries again
 
 
 def _drift_delay(memo: kopf.Memo, **_: Any) -> float:
@@ -139,22 +203,13 @@ def _drift_interval() -> float:
 
 
 @kopf.timer(*RESOURCE, id="drift", interval=_drift_interval(), initial_delay=_drift_delay, idle=5)
-async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
-    status = body.get("status") or {}
-    if not status.get("applicationId"):
+async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index, **_: Any) -> None:
+    if not (body.get("status") or {}).get("applicationId"):
         return  # not created yet, or a failed create: the change handler owns that
-    try:
-        spec = _parse_spec(body)
-    except kopf.PermanentError:
-        return
-    resource = _resource(body, spec)
     # The client secret is re-read from PingOne less often than the application (one GET a tick).
     read_secret = time.monotonic() - memo.get("secret_checked", float("-inf")) >= memo.secret_check_interval
-    async with _lock(memo):
-        outcome = await memo.reconciler.sync(resource, drift_check=True, read_secret=read_secret)
-    if read_secret and outcome.failure is None:
-        memo.secret_checked = time.monotonic()
     try:
+        resource, outcome = await _sync("drift", body, memo, claims, read_secret=read_secret)
         _deliver(outcome, resource, body, patch, retry=0)
     except (kopf.TemporaryError, kopf.PermanentError):
         pass  # the status and Event tell it; the next tick tries again
@@ -178,4 +233,6 @@ async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: in
         )
         log.warning("gave up deleting %s/%s: %s", resource.namespace, resource.name, outcome.failure.message)
         outcome.failure = None
+    if outcome.failure is None:
+        metrics.forget(resource.namespace, resource.name)
     _deliver(outcome, resource, body, patch, retry)

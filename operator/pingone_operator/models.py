@@ -90,6 +90,7 @@ class DeletionPolicy(StrEnum):
 class ManagementPolicy(StrEnum):
     MANAGE = "Manage"
     OBSERVE_ONLY = "ObserveOnly"
+    PAUSED = "Paused"
 
 
 class _Model(BaseModel):
@@ -272,8 +273,29 @@ class ApplicationSettings(_Model):
     kerberos: Kerberos | None = Field(None, description="NATIVE_APP certificate-based authentication.")
 
 
+class SecretRotation(_Model):
+    """Declarative client-secret rotation with an overlap (PingOne's `previous.expiresAt`)."""
+
+    trigger: str | None = Field(
+        None,
+        max_length=253,
+        description="Any value; changing it rotates the client secret once (e.g. a date, or a counter).",
+    )
+    everySeconds: int | None = Field(
+        None, ge=3600, le=31536000, description="Also rotate on a schedule: when the secret is older than this."
+    )
+    overlapSeconds: int = Field(
+        86400,
+        ge=60,
+        le=2592000,
+        description="How long the previous secret keeps working after a rotation (60 s to 30 days). Default 1 day.",
+    )
+
+
 # Operator fields sit beside PingOne's fields in the spec; this is their whole list.
-OPERATOR_FIELDS = ("environmentId", "deletionPolicy", "managementPolicy", "adoptApplicationId", "secretName")
+OPERATOR_FIELDS = (
+    "environmentId", "deletionPolicy", "managementPolicy", "adoptApplicationId", "secretName", "secretRotation",
+)
 
 SPEC_RULES = (
     (
@@ -302,6 +324,10 @@ SPEC_RULES = (
         "CLIENT_CREDENTIALS needs a client secret or key: tokenEndpointAuthMethod NONE cannot use it",
     ),
     (
+        "!has(self.secretRotation) || self.tokenEndpointAuthMethod in ['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST', 'CLIENT_SECRET_JWT']",
+        "secretRotation needs a secret-based tokenEndpointAuthMethod (CLIENT_SECRET_BASIC, _POST or _JWT)",
+    ),
+    (
         "has(oldSelf.environmentId) == has(self.environmentId) && (!has(self.environmentId) || self.environmentId == oldSelf.environmentId)",
         "environmentId is immutable; create a new resource to move an application",
     ),
@@ -324,7 +350,7 @@ class PingOneApplicationSpec(ApplicationSettings):
     )
     managementPolicy: ManagementPolicy = Field(
         ManagementPolicy.MANAGE,
-        description="Operator field. Manage (default) creates and corrects the application; ObserveOnly only reads it and reports drift, never writes.",
+        description="Operator field. Manage (default) creates and corrects the application; ObserveOnly only reads it and reports drift, never writes; Paused makes no PingOne call at all (and deleting the resource leaves the application).",
     )
     adoptApplicationId: str | None = Field(
         None,
@@ -336,6 +362,9 @@ class PingOneApplicationSpec(ApplicationSettings):
         max_length=253,
         pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
         description="Operator field. Name of the Secret for the client credentials. Default: <resource name>-oidc.",
+    )
+    secretRotation: SecretRotation | None = Field(
+        None, description="Operator field. Rotate the client secret on a trigger change or a schedule, with an overlap."
     )
 
     def application(self) -> ApplicationSettings:
@@ -358,6 +387,14 @@ class PendingCreate(BaseModel):
     startedAt: str = Field(description="When the create request was sent.")
 
 
+class SecretRotationStatus(BaseModel):
+    trigger: str | None = Field(None, description="The spec.secretRotation.trigger last acted on.")
+    lastRotatedAt: str | None = Field(None, description="When the operator last rotated the client secret.")
+    previousExpiresAt: str | None = Field(None, description="When the previous secret stops working.")
+    pendingTrigger: str | None = Field(None, description="Set while a rotation is in flight (crash recovery).")
+    pendingExpiresAt: str | None = Field(None, description="The previous.expiresAt sent with the rotation in flight.")
+
+
 class PingOneApplicationStatus(BaseModel):
     applicationId: str | None = Field(None, description="PingOne's application id.")
     clientId: str | None = Field(None, description="The OAuth client id, as PingOne returned it.")
@@ -369,6 +406,7 @@ class PingOneApplicationStatus(BaseModel):
     pendingCreate: PendingCreate | None = Field(
         None, description="Set while a create request is in flight; lets the operator recover its own application after a crash."
     )
+    secretRotation: SecretRotationStatus | None = Field(None, description="The last client-secret rotation.")
     conditions: list[Condition] | None = Field(None, description="Ready and Synced conditions.")
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, Protocol
 
 from .body import desired_body, differences
 from .conditions import now_rfc3339, set_condition
 from .models import DeletionPolicy, ManagementPolicy, PingOneApplicationSpec, secret_name_for
+from .rotation import format_time, parse_time, rotation_due, same_moment
 from .pingone.client import PingOneClient
 from .pingone.errors import (
     AuthenticationFailed,
@@ -159,7 +161,8 @@ class Reconciler:
                 reason = "DriftCorrected" if drift_check else "Updated"
                 outcome.events.append(Event("Normal", reason, f"PUT to PingOne; changed: {', '.join(drifted)}"))
             secret_name = secret_name_for(resource.name, resource.spec)
-            await self._ensure_secret(resource, env, app, secret_name, outcome, read_secret)
+            rotated = None if observe_only else await self._rotate_if_due(resource, env, app, outcome)
+            await self._ensure_secret(resource, env, app, secret_name, outcome, read_secret, rotated)
         except _Stop as stop:
             return self._failed(resource, outcome, stop.failure)
         except (PingOneError, SecretConflict) as exc:
@@ -213,7 +216,7 @@ class Reconciler:
             if intent.get("name") == desired_name and intent.get("environmentId") == env:
                 # We sent the POST before a crash or a lost answer: this application is ours.
                 outcome.events.append(Event("Normal", "Recovered", f"found application {same_name['id']} created by an interrupted sync"))
-                await self._record_identity(resource, env, same_name)
+                await self._record_identity(resource, outcome, env, same_name)
                 return same_name
             raise _Stop(Failure(
                 "NameConflict",
@@ -227,28 +230,69 @@ class Reconciler:
 
         # Record the intent before POST: after a crash, it tells our own application from a stranger's.
         await self._write_status_now(
-            resource, {"pendingCreate": {"name": desired_name, "environmentId": env, "startedAt": now_rfc3339()}}
+            resource, outcome, {"pendingCreate": {"name": desired_name, "environmentId": env, "startedAt": now_rfc3339()}}
         )
         created = await self.pingone.create_application(env, desired_body(spec.application(), for_create=True))
-        await self._record_identity(resource, env, created)
+        await self._record_identity(resource, outcome, env, created)
         outcome.events.append(Event("Normal", "Created", f"created application {created['id']} in environment {env}"))
         return created
 
-    async def _record_identity(self, resource: Resource, env: str, app: dict[str, Any]) -> None:
+    async def _record_identity(self, resource: Resource, outcome: Outcome, env: str, app: dict[str, Any]) -> None:
         """Write the application id at once, before anything else can fail."""
         await self._write_status_now(
-            resource,
+            resource, outcome,
             {"applicationId": app["id"], "clientId": app.get("clientId", app["id"]), "environmentId": env,
              "pendingCreate": None},
         )
 
-    async def _write_status_now(self, resource: Resource, fields: dict[str, Any]) -> None:
+    async def _write_status_now(self, resource: Resource, outcome: Outcome, fields: dict[str, Any]) -> None:
+        """Write status at once (identity, intents), and keep the final patch consistent with it."""
         await self.status_writer.patch_status(resource, fields)
-        resource.status.update(fields)  # so the final status patch does not write them twice
+        resource.status.update(fields)  # the final patch does not write them twice...
+        outcome.status.update(fields)  # ...nor undo them if this sync then fails
+
+    async def _rotate_if_due(
+        self, resource: Resource, env: str, app: dict[str, Any], outcome: Outcome
+    ) -> dict[str, Any] | None:
+        """Rotate the client secret once per trigger (also across crashes); the new secret payload."""
+        rotation = resource.spec.secretRotation
+        if rotation is None or resource.spec.tokenEndpointAuthMethod not in SECRET_METHODS:
+            return None
+        state = dict(resource.status.get("secretRotation") or {})
+        if state.get("trigger") is None and rotation.trigger is not None and not state.get("pendingExpiresAt"):
+            state["trigger"] = rotation.trigger  # the first trigger seen is the baseline
+            outcome.status["secretRotation"] = state
+        now = datetime.now(timezone.utc)
+        pending = state.get("pendingExpiresAt")
+        if pending:
+            # A rotation was in flight when we stopped. If PingOne shows its overlap, it happened.
+            current = await self.pingone.get_secret(env, app["id"])
+            if same_moment((current.get("previous") or {}).get("expiresAt"), pending):
+                return self._rotated(state, current, pending, now, outcome, "recovered an interrupted rotation")
+        else:
+            why = rotation_due(rotation, state, app.get("createdAt"), now)
+            if why is None:
+                return None
+            pending = format_time(now + timedelta(seconds=rotation.overlapSeconds))
+            state.update(pendingTrigger=rotation.trigger, pendingExpiresAt=pending)
+            await self._write_status_now(resource, outcome, {"secretRotation": state})
+        rotated = await self.pingone.rotate_secret(env, app["id"], parse_time(pending))
+        return self._rotated(state, rotated, pending, now, outcome, "rotated the client secret")
+
+    @staticmethod
+    def _rotated(state: dict[str, Any], secret: dict[str, Any], expires: str, now: datetime, outcome: Outcome,
+                 what: str) -> dict[str, Any]:
+        trigger = state.get("pendingTrigger", state.get("trigger"))
+        outcome.status["secretRotation"] = {
+            "trigger": trigger, "lastRotatedAt": format_time(now), "previousExpiresAt": expires,
+            "pendingTrigger": None, "pendingExpiresAt": None,
+        }
+        outcome.events.append(Event("Normal", "SecretRotated", f"{what}; the previous secret works until {expires}"))
+        return secret
 
     async def _ensure_secret(
         self, resource: Resource, env: str, app: dict[str, Any], secret_name: str, outcome: Outcome,
-        read_secret: bool = True,
+        read_secret: bool = True, pingone_secret: dict[str, Any] | None = None,
     ) -> None:
         method = app.get("tokenEndpointAuthMethod", resource.spec.tokenEndpointAuthMethod)
         data = {
@@ -260,8 +304,9 @@ class Reconciler:
         }
         stored = await self.credentials.read(resource, secret_name)
         if method in SECRET_METHODS:
-            if read_secret or not stored or "client-secret" not in stored.data:
-                secret = await self.pingone.get_secret(env, app["id"])
+            if pingone_secret or read_secret or not stored or "client-secret" not in stored.data \
+                    or _previous_expired(stored, outcome.status.get("secretRotation")):
+                secret = pingone_secret or await self.pingone.get_secret(env, app["id"])
                 data["client-secret"] = secret["secret"]
                 previous = secret.get("previous") or {}
                 if previous.get("secret"):
@@ -273,6 +318,18 @@ class Reconciler:
             outcome.events.append(Event("Normal", "SecretCreated", f"wrote client credentials to Secret {secret_name}"))
         elif result == "updated":
             outcome.events.append(Event("Normal", "SecretUpdated", f"updated client credentials in Secret {secret_name}"))
+
+    def refuse(self, resource: Resource, failure: Failure) -> Outcome:
+        """An outcome for a sync the operator will not attempt (e.g. an adoption conflict)."""
+        return self._failed(resource, Outcome(status=_owned_status(resource.status)), failure)
+
+    def paused(self, resource: Resource) -> Outcome:
+        outcome = Outcome(status=_owned_status(resource.status))
+        outcome.status["conditions"] = set_condition(
+            outcome.status.get("conditions"), "Synced", False, "Paused",
+            "managementPolicy is Paused: no PingOne calls", resource.generation,
+        )
+        return outcome
 
     def _failed(self, resource: Resource, outcome: Outcome, failure: Failure) -> Outcome:
         outcome.failure = failure
@@ -289,7 +346,7 @@ class Reconciler:
         app_id = resource.status.get("applicationId")
         env = self.environment_of(resource)
         keep = resource.spec.deletionPolicy == DeletionPolicy.ORPHAN or \
-            resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY
+            resource.spec.managementPolicy in (ManagementPolicy.OBSERVE_ONLY, ManagementPolicy.PAUSED)
         if not app_id:
             outcome.events.append(Event("Normal", "Deleted", "no PingOne application was recorded; nothing to delete"))
         elif keep:
@@ -306,8 +363,16 @@ class Reconciler:
 
 OWNED_STATUS_FIELDS = (
     "applicationId", "clientId", "updatedAt", "environmentId", "observedGeneration", "secretName",
-    "driftedFields", "pendingCreate", "conditions",
+    "driftedFields", "pendingCreate", "secretRotation", "conditions",
 )
+
+
+def _previous_expired(stored: StoredSecret | None, rotation: dict[str, Any] | None) -> bool:
+    """The Secret still carries a previous secret whose overlap has ended: time to drop it."""
+    if not stored or "previous-client-secret" not in stored.data:
+        return False
+    expires = parse_time((rotation or {}).get("previousExpiresAt"))
+    return expires is None or expires <= datetime.now(timezone.utc)
 
 
 def _owned_status(status: dict[str, Any]) -> dict[str, Any]:

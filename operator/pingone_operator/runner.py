@@ -23,6 +23,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--liveness-port", type=int, default=8080, help="port of /healthz (0: off); default 8080")
     parser.add_argument("--liveness-host", default="0.0.0.0", help="address /healthz listens on")
+    parser.add_argument("--metrics-port", type=int, default=9090, help="port of /metrics (0: off); default 9090")
+    parser.add_argument("--metrics-host", default="0.0.0.0", help="address /metrics listens on")
     parser.add_argument(
         "--log-format", choices=("json", "text"), default="json", help="log line format; default json"
     )
@@ -51,7 +53,10 @@ def main(argv: list[str]) -> int:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
-    from . import handlers  # noqa: F401  (registers the handlers with kopf)
+    from . import handlers, metrics  # noqa: F401  (importing handlers registers them with kopf)
+
+    if args.metrics_port:
+        metrics.serve(args.metrics_port, args.metrics_host)
 
     namespaces = args.namespace or list(operator_settings.watch_namespaces)
     liveness = f"http://{args.liveness_host}:{args.liveness_port}/healthz" if args.liveness_port else None

@@ -99,9 +99,10 @@ def simulator_factory(process_factory: Callable[..., ManagedProcess]) -> Callabl
         argv = [
             *operator_command(), "simulator",
             "--port", "0",
-            "--environment-id", environment_id,
-            "--worker-client-id", client_id,
-            "--worker-client-secret", client_secret,
+            # `--flag=value`: a random secret may start with "-", which argparse would take for a flag.
+            f"--environment-id={environment_id}",
+            f"--worker-client-id={client_id}",
+            f"--worker-client-secret={client_secret}",
             "--worker-auth-method", auth_method,
             *extra_args,
         ]
@@ -127,6 +128,7 @@ class OperatorHandle:
                  ready_timeout: float) -> None:
         self.process = process
         self.liveness_url = liveness_url
+        self.metrics_url: str | None = None
         self.ready_line = ready_line
         self.ready_timeout = ready_timeout
 
@@ -212,8 +214,14 @@ def operator_factory(
                 liveness_url = f"http://127.0.0.1:{port}/healthz"
             else:
                 run_args += ["--liveness-port", "0"]  # off, rather than the default 8080
+        metrics_url = None
+        if not any(a.startswith("--metrics-port") for a in run_args):
+            metrics_port = free_port()  # never the default 9090: operators run side by side in tests
+            run_args += ["--metrics-port", str(metrics_port), "--metrics-host", "127.0.0.1"]
+            metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
         proc = process_factory(name, [*operator_command(), "run", *run_args], env=env, stop_timeout=15.0)
         handle = OperatorHandle(proc, liveness_url=liveness_url, ready_line=ready_line, ready_timeout=ready_timeout)
+        handle.metrics_url = metrics_url
         return handle.wait_ready() if wait else handle
 
     return factory

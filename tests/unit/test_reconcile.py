@@ -20,7 +20,9 @@ class FakePingOne:
     def __init__(self):
         self.apps = {}
         self.calls = []
+        self.secrets = {}
         self.fail_next = None
+        self.fail_secret = None
 
     def _maybe_fail(self):
         if self.fail_next:
@@ -58,10 +60,25 @@ class FakePingOne:
 
     async def get_secret(self, env, app_id):
         self.calls.append(("GET secret", app_id))
-        return {"secret": f"secret-of-{app_id}"}
+        self._maybe_fail_secret()
+        return copy.deepcopy(self.secrets.setdefault(app_id, {"secret": f"secret-of-{app_id}"}))
+
+    async def rotate_secret(self, env, app_id, previous_expires_at=None):
+        self.calls.append(("POST secret", app_id))
+        old = self.secrets.setdefault(app_id, {"secret": f"secret-of-{app_id}"})
+        new = {"secret": f"rotated-{len(self.calls)}"}
+        if previous_expires_at:
+            new["previous"] = {"secret": old["secret"], "expiresAt": previous_expires_at.isoformat()}
+        self.secrets[app_id] = new
+        return copy.deepcopy(new)
+
+    def _maybe_fail_secret(self):
+        if self.fail_secret:
+            exc, self.fail_secret = self.fail_secret, None
+            raise exc
 
     def writes(self):
-        return [c for c in self.calls if c[0] in ("POST", "PUT", "DELETE")]
+        return [c for c in self.calls if c[0] in ("POST", "PUT", "DELETE", "POST secret")]
 
 
 class FakeSecrets:
@@ -269,3 +286,68 @@ async def test_missing_secret_is_read_from_pingone_even_between_checks(world):
     assert ("GET secret", first.status["applicationId"]) in pingone.calls
     assert secrets.secrets["shared-web-app-oidc"]["client-secret"].startswith("secret-of-")
     assert [e.reason for e in outcome.events] == ["SecretCreated"]
+
+
+async def test_a_failure_after_create_keeps_the_recorded_identity(world):
+    reconciler, pingone, _, status = world
+    pingone.fail_secret = ServerError("boom", status=503, code="UNEXPECTED_ERROR")
+    res = resource()
+    outcome = await reconciler.sync(res)
+    assert outcome.failure is not None
+    app_id = status.patches[1]["applicationId"]
+    assert status_changes(res.status, outcome.status).get("applicationId", app_id) == app_id
+    assert outcome.status["applicationId"] == app_id
+
+
+ROTATION = {"trigger": "2026-11", "overlapSeconds": 3600}
+
+
+async def test_first_trigger_is_a_baseline_and_a_change_rotates_exactly_once(world):
+    reconciler, pingone, secrets, _ = world
+    first = await reconciler.sync(resource(secretRotation=ROTATION))
+    assert first.status["secretRotation"]["trigger"] == "2026-11"
+    assert not [c for c in pingone.calls if c[0] == "POST secret"]
+
+    changed = {**ROTATION, "trigger": "2026-12"}
+    second = await reconciler.sync(resource(status=first.status, secretRotation=changed))
+    assert [c[0] for c in pingone.calls].count("POST secret") == 1
+    state = second.status["secretRotation"]
+    assert state["trigger"] == "2026-12" and state["pendingExpiresAt"] is None and state["previousExpiresAt"]
+    stored = secrets.secrets["shared-web-app-oidc"]
+    assert stored["client-secret"].startswith("rotated-")
+    assert stored["previous-client-secret"] == f"secret-of-{first.status['applicationId']}"
+    assert "SecretRotated" in [e.reason for e in second.events]
+
+    third = await reconciler.sync(resource(status={**first.status, **second.status}, secretRotation=changed))
+    assert [c[0] for c in pingone.calls].count("POST secret") == 1  # same trigger: no second rotation
+    assert third.failure is None
+
+
+async def test_interrupted_rotation_is_not_repeated(world):
+    reconciler, pingone, _, status = world
+    first = await reconciler.sync(resource(secretRotation=ROTATION))
+    changed = {**ROTATION, "trigger": "2026-12"}
+    pingone.fail_secret = None
+    # The rotation request reaches PingOne, then the operator dies before writing status.
+    await reconciler.sync(resource(status=first.status, secretRotation=changed))
+    intent = next(p for p in status.patches if "secretRotation" in p)["secretRotation"]
+    assert intent["pendingTrigger"] == "2026-12" and intent["pendingExpiresAt"]
+    crashed_status = {**first.status, "secretRotation": intent}
+    # PingOne's answer must carry the same expiry the intent recorded, as it would.
+    app_id = first.status["applicationId"]
+    pingone.secrets[app_id]["previous"]["expiresAt"] = intent["pendingExpiresAt"]
+    after = await reconciler.sync(resource(status=crashed_status, secretRotation=changed))
+    assert [c[0] for c in pingone.calls].count("POST secret") == 1
+    assert after.status["secretRotation"]["trigger"] == "2026-12"
+    assert "recovered" in next(e.message for e in after.events if e.reason == "SecretRotated")
+
+
+async def test_schedule_rotates_an_old_secret(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource(secretRotation={"everySeconds": 3600}))
+    app_id = first.status["applicationId"]
+    assert [c[0] for c in pingone.calls].count("POST secret") == 0
+    pingone.apps[app_id]["createdAt"] = "2020-01-01T00:00:00.000Z"
+    second = await reconciler.sync(resource(status=first.status, secretRotation={"everySeconds": 3600}))
+    assert [c[0] for c in pingone.calls].count("POST secret") == 1
+    assert second.status["secretRotation"]["lastRotatedAt"]

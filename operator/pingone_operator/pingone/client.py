@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import Counter
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -30,6 +30,16 @@ from .errors import (
 from .pacing import RequestPacer
 
 log = logging.getLogger(__name__)
+
+
+class Observer:
+    """Hooks for metrics; the client itself knows nothing of Prometheus."""
+
+    def response(self, method: str, status: str, seconds: float) -> None:
+        """One answer (or transport failure) of the management API."""
+
+    def rate_limited(self, seconds: float) -> None:
+        """PingOne answered 429; all calls pause for `seconds`."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class PingOneClient:
         pacer: RequestPacer | None = None,
         max_concurrency: int = 16,
         retry: RetryPolicy = RetryPolicy(),
+        observer: Observer | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.tokens = tokens
@@ -60,7 +71,7 @@ class PingOneClient:
         self._pacer = pacer
         self._slots = asyncio.Semaphore(max_concurrency)
         self._retry = retry
-        self.calls: Counter[str] = Counter()  # by "METHOD status" for metrics and tests
+        self._observer = observer or Observer()
 
     @classmethod
     def from_settings(cls, settings: PingOneSettings, **kwargs: Any) -> PingOneClient:
@@ -163,6 +174,8 @@ class PingOneClient:
                 if attempt + 1 >= self._retry.attempts:
                     raise
                 wait = exc.retry_after + random.uniform(0, 0.25)
+                self._observer.rate_limited(wait)
+                log.warning("PingOne answered 429; pausing calls for %.1f s", wait)
                 if self._pacer:
                     self._pacer.pause(wait)
                 else:
@@ -181,17 +194,18 @@ class PingOneClient:
         if self._pacer:
             await self._pacer.acquire()
         async with self._slots:
+            started = time.monotonic()
             try:
                 response = await self._http.request(
                     method, url, json=json, headers={"Authorization": f"Bearer {token}"}
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                self.calls[f"{method} unreachable"] += 1
+                self._observer.response(method, "unreachable", time.monotonic() - started)
                 raise Unreachable(f"PingOne unreachable: {type(exc).__name__}", maybe_sent=False) from None
             except httpx.TransportError as exc:  # timeouts and dropped connections after sending
-                self.calls[f"{method} unreachable"] += 1
+                self._observer.response(method, "unreachable", time.monotonic() - started)
                 raise Unreachable(f"PingOne {method} failed: {type(exc).__name__}") from None
-        self.calls[f"{method} {response.status_code}"] += 1
+        self._observer.response(method, str(response.status_code), time.monotonic() - started)
         if response.status_code == 401:
             self.tokens.invalidate(token)
         if response.status_code >= 400:

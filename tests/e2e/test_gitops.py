@@ -1,0 +1,317 @@
+"""GitOps behaviour end to end: Argo CD's health check on objects the operator really wrote, and
+no perpetual diff for kubectl/Argo CD applies (server-side and client-side).
+
+Health: each test drives a PingOneApplication into one state with the real operator and the
+PingOne simulator, runs ``argocd/.../PingOneApplication/health.lua`` on the live object (in Lua
+5.1, with Argo CD's restricted libraries) and checks the result against the matching case of
+``health_test.yaml``. With ``PINGONE_CAPTURE_ARGOCD_TESTDATA=1`` the live objects are also written
+to ``testdata/`` (managedFields, uid, resourceVersion and kubectl's last-applied annotation
+removed, the namespace renamed to ``team-a``): that is how the committed testdata was made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.e2e.helpers import SEED, Kube, application, condition, ready, wait_for
+from tests.e2e.test_operator import DRIFT, _create_app, admin, crd, kube, operator, start_operator  # noqa: F401
+from tests.gitops.argocd_lua import HEALTH_DIR, load_cases, run_health
+
+pytestmark = pytest.mark.e2e
+
+CAPTURE = os.environ.get("PINGONE_CAPTURE_ARGOCD_TESTDATA", "") not in ("", "0")
+CASES = {case["inputPath"]: case["healthStatus"] for case in load_cases()}
+FINALIZER = "pingone-operator.dev/finalizer"
+DIFFBASE = "pingone-operator.dev/last-handled-configuration"
+ARGO_MANAGER = "argocd-controller"  # the field manager Argo CD's server-side apply uses
+
+
+# ----------------------------------------------------------------------------------------------
+# Health of live objects
+# ----------------------------------------------------------------------------------------------
+
+def sanitized(obj: dict[str, Any]) -> dict[str, Any]:
+    """The live object without the noise that makes testdata churn; behaviourally the same."""
+    obj = json.loads(json.dumps(obj))
+    meta = obj["metadata"]
+    for key in ("managedFields", "uid", "resourceVersion"):
+        meta.pop(key, None)
+    annotations = meta.get("annotations") or {}
+    annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+    if not annotations:
+        meta.pop("annotations", None)
+    meta["namespace"] = "team-a"
+    return obj
+
+
+def check_health(obj: dict[str, Any], testdata: str) -> dict[str, Any]:
+    """health.lua on the live object gives the status health_test.yaml expects for `testdata`
+    (and, with the open libraries, the same result); with CAPTURE, write the object there."""
+    path = f"testdata/{testdata}.yaml"
+    assert path in CASES, f"{path} is not a case in health_test.yaml"
+    health = run_health(obj)
+    assert health == run_health(obj, sandboxed=False)
+    assert health["status"] == CASES[path]["status"], (health, CASES[path])
+    if CAPTURE:
+        (HEALTH_DIR / path).write_text(yaml.safe_dump(sanitized(obj), sort_keys=False, width=120))
+    return health
+
+
+def reason_is(kube: Kube, name: str, reason: str, type_: str = "Ready"):
+    return lambda: condition(obj := kube.get("p1app", name), type_).get("reason") == reason and obj
+
+
+def test_health_progressing_before_first_sync_then_healthy(kube, start_operator):
+    kube.apply(application("shared-web-app"))
+    obj = kube.get("p1app", "shared-web-app")
+    assert "status" not in obj
+    assert check_health(obj, "progressing-not-yet-reconciled")["message"] == \
+        "Waiting for the operator to reconcile the application"
+
+    start_operator()
+    obj = wait_for(lambda: ready(kube, "shared-web-app"), what="Ready")
+    health = check_health(obj, "healthy")
+    assert health["message"] == f"PingOne application ready, client ID {obj['status']['clientId']}"
+
+
+def test_health_progressing_while_a_spec_change_waits_for_the_operator(kube, start_operator):
+    operator = start_operator()
+    kube.apply(application("shared-web-app"))
+    wait_for(lambda: ready(kube, "shared-web-app"), what="Ready")
+    operator.stop()
+    kube.apply(application("shared-web-app", description="changed while the operator is down"))
+    obj = kube.get("p1app", "shared-web-app")
+    assert obj["metadata"]["generation"] == 2 and obj["status"]["observedGeneration"] == 1
+    assert check_health(obj, "progressing-new-generation")["message"] == \
+        "Waiting for the operator to apply generation 2"
+
+    operator.restart()
+    obj = wait_for(lambda: (o := ready(kube, "shared-web-app")) and o["status"]["observedGeneration"] == 2 and o,
+                   what="generation 2 applied")
+    assert run_health(obj)["status"] == "Healthy"
+
+
+def test_health_progressing_while_deleting(kube, admin, start_operator):
+    operator = start_operator()
+    kube.apply(application("shared-web-app"))
+    obj = wait_for(lambda: ready(kube, "shared-web-app"), what="Ready")
+    operator.stop()
+    kube.delete("p1app", "shared-web-app", wait=False)  # the finalizer holds it while the operator is down
+    obj = kube.get("p1app", "shared-web-app")
+    assert obj["metadata"].get("deletionTimestamp") and FINALIZER in obj["metadata"]["finalizers"]
+    check_health(obj, "progressing-deleting")
+
+    operator.restart()
+    wait_for(lambda: kube.get("p1app", "shared-web-app") is None, what="deleted")
+    assert admin.app(obj["status"]["applicationId"]) is None
+
+
+def test_health_degraded_when_pingone_refuses_the_spec(kube, operator):
+    bad_cors = {"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": ["https://a.example.com/path"]}
+    kube.apply(application("invalid-cors", corsSettings=bad_cors))
+    obj = wait_for(reason_is(kube, "invalid-cors", "InvalidSpec"), what="InvalidSpec")
+    assert not obj["status"].get("observedGeneration")  # nothing applied; the condition has the generation
+    health = check_health(obj, "degraded-invalid-spec")
+    assert health["message"] == "InvalidSpec: " + condition(obj)["message"]
+    assert "corsSettings.origins" in health["message"]
+
+
+def test_health_degraded_on_a_secret_conflict(kube, control_plane, operator):
+    control_plane.kubectl("create", "secret", "generic", "shared-web-app-oidc", "-n", kube.ns,
+                          "--from-literal=owner=someone-else")
+    kube.apply(application("shared-web-app"))
+    obj = wait_for(reason_is(kube, "shared-web-app", "SecretConflict"), what="SecretConflict")
+    assert check_health(obj, "degraded-secret-conflict")["message"].startswith("SecretConflict: Secret shared-web-app-oidc")
+
+
+def test_health_degraded_on_a_name_conflict(simulator, kube, operator):
+    _create_app_sync(simulator, SEED)
+    kube.apply(application("shared-web-app"))
+    obj = wait_for(reason_is(kube, "shared-web-app", "NameConflict"), what="NameConflict")
+    check_health(obj, "degraded-name-conflict")
+
+
+def test_health_degraded_when_the_operator_cannot_sign_in(kube, start_operator):
+    start_operator(PINGONE_CLIENT_SECRET="not-the-worker-secret")
+    kube.apply(application("shared-web-app"))
+    obj = wait_for(reason_is(kube, "shared-web-app", "AuthenticationFailed"), what="AuthenticationFailed")
+    check_health(obj, "degraded-authentication-failed")
+
+
+def test_health_progressing_while_pingone_is_unavailable_then_healthy(kube, admin, operator):
+    # The management API answers 503 (the token endpoint stays up: see the xfail test below).
+    admin.faults(fail_next=[{"method": "*", "path_regex": "/applications", "status": 503, "count": 10000}])
+    kube.apply(application("shared-web-app"))
+    obj = wait_for(reason_is(kube, "shared-web-app", "PingOneUnavailable"), what="PingOneUnavailable")
+    health = check_health(obj, "progressing-pingone-unavailable")
+    assert health["message"].endswith("(the operator retries)")
+
+    admin.faults(fail_next=[])
+    obj = wait_for(lambda: ready(kube, "shared-web-app"), timeout=60, what="Ready after the outage")
+    assert run_health(obj)["status"] == "Healthy"
+
+
+def test_health_degraded_on_observe_only_drift(simulator, kube, operator):
+    existing = _create_app_sync(simulator, SEED)
+    kube.apply(application("watcher", adoptApplicationId=existing["id"], managementPolicy="ObserveOnly",
+                           description="not what PingOne has"))
+    obj = wait_for(reason_is(kube, "watcher", "Drifted", "Synced"), what="Synced=False Drifted")
+    assert condition(obj)["status"] == "True"
+    health = check_health(obj, "degraded-observe-only-drift")
+    assert health["message"] == "Drifted: ObserveOnly: PingOne differs from spec in description"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "operator: a token-endpoint outage (HTTP 503) is classified AuthenticationFailed "
+    "(TokenRequestFailed -> AuthenticationFailed in reconcile.classify), which Argo CD shows as "
+    "Degraded; a 5xx/429 from the token endpoint should be PingOneUnavailable/RateLimited"))
+def test_health_token_endpoint_outage_is_progressing_not_degraded(kube, admin, operator):
+    admin.faults(token_outage=True)
+    kube.apply(application("shared-web-app"))
+    obj = wait_for(lambda: condition(o := kube.get("p1app", "shared-web-app")).get("status") == "False" and o,
+                   what="Ready=False")
+    assert condition(obj)["reason"] in ("PingOneUnavailable", "RateLimited"), condition(obj)
+    assert run_health(obj)["status"] == "Progressing"
+
+
+def _create_app_sync(simulator, body: dict[str, Any]) -> dict[str, Any]:
+    import asyncio
+
+    return asyncio.run(_create_app(simulator, body))
+
+
+# ----------------------------------------------------------------------------------------------
+# No perpetual diff
+# ----------------------------------------------------------------------------------------------
+
+USER_LABELS = {"app.kubernetes.io/instance": "my-argo-app", "team": "identity"}
+
+
+def gitops_resource(name: str, namespace: str) -> dict[str, Any]:
+    """A resource as it would sit in Git under Argo CD (both tracking methods' markers)."""
+    obj = application(name)
+    obj["metadata"].update(
+        namespace=namespace,
+        labels=dict(USER_LABELS),
+        annotations={
+            "argocd.argoproj.io/tracking-id": f"my-argo-app:pingone-operator.dev/PingOneApplication:{namespace}/{name}",
+            "argocd.argoproj.io/sync-wave": "5",
+            "example.com/owner": "team-identity",
+        },
+    )
+    return obj
+
+
+def assert_nothing_of_the_users_changed(live: dict[str, Any], applied: dict[str, Any]) -> None:
+    assert live["spec"] == applied["spec"]
+    for key in ("labels", "annotations"):
+        mine = applied["metadata"][key]
+        assert {k: v for k, v in (live["metadata"].get(key) or {}).items() if k in mine} == mine, key
+
+
+def assert_expected_live_only_metadata(live: dict[str, Any], applied: dict[str, Any]) -> None:
+    """The operator adds only its finalizer and its own annotations (documented in docs/gitops.md)."""
+    meta = live["metadata"]
+    assert meta.get("finalizers") == [FINALIZER]
+    extra_labels = set(meta.get("labels") or {}) - set(applied["metadata"]["labels"])
+    assert extra_labels == set()
+    extra = set(meta.get("annotations") or {}) - set(applied["metadata"]["annotations"])
+    extra.discard("kubectl.kubernetes.io/last-applied-configuration")
+    assert extra, "expected the operator's diff-base annotation"
+    assert all(a.startswith("pingone-operator.dev/") for a in extra), extra
+    assert DIFFBASE in extra
+
+
+def spec_field_managers(kube: Kube, name: str) -> set[str]:
+    """Field managers that own anything under spec."""
+    live = json.loads(kube.cp.kubectl("get", "p1app", name, "-n", kube.ns, "-o", "json",
+                                      "--show-managed-fields").stdout)
+    return {m["manager"] for m in live["metadata"].get("managedFields") or []
+            if "f:spec" in (m.get("fieldsV1") or {})}
+
+
+def assert_secret_does_not_copy_the_resources_metadata(kube: Kube, name: str) -> None:
+    secret = kube.get("secret", f"{name}-oidc")
+    labels = secret["metadata"].get("labels") or {}
+    annotations = secret["metadata"].get("annotations") or {}
+    assert "app.kubernetes.io/instance" not in labels and "team" not in labels, labels
+    assert labels.get("app.kubernetes.io/managed-by") == "pingone-operator"
+    assert not [a for a in annotations if a.startswith("argocd.argoproj.io/")], annotations
+
+
+def test_server_side_apply_twice_is_a_no_op_and_the_operator_owns_no_spec_field(kube, admin, operator):
+    name = "ssa-app"
+    obj = gitops_resource(name, kube.ns)
+    manifest = json.dumps(obj)
+    ssa = ("apply", "--server-side", f"--field-manager={ARGO_MANAGER}", "-f", "-")
+    first = kube.cp.kubectl(*ssa, input=manifest)
+    assert "serverside-applied" in first.stdout
+    wait_for(lambda: ready(kube, name), what="Ready")
+    time.sleep(2 * float(DRIFT))  # a couple of drift checks: steady state writes nothing of the user's
+    before = kube.get("p1app", name)
+
+    second = kube.cp.kubectl(*ssa, input=manifest)  # no --force-conflicts: a conflict would fail it
+    assert second.returncode == 0 and "serverside-applied" in second.stdout and "conflict" not in second.stderr.lower()
+    after = kube.get("p1app", name)
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"], "the re-apply wrote"
+    diff = kube.cp.kubectl("diff", "--server-side", f"--field-manager={ARGO_MANAGER}", "-f", "-",
+                           input=manifest, check=False)
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+
+    assert_nothing_of_the_users_changed(after, obj)
+    assert_expected_live_only_metadata(after, obj)
+    assert spec_field_managers(kube, name) == {ARGO_MANAGER}
+    assert_secret_does_not_copy_the_resources_metadata(kube, name)
+    assert admin.writes() and all(w["method"] == "POST" for w in admin.writes())  # created once, never PUT
+
+
+def test_client_side_apply_twice_is_unchanged(kube, admin, operator):
+    name = "csa-app"
+    obj = gitops_resource(name, kube.ns)
+    manifest = json.dumps(obj)
+    first = kube.cp.kubectl("apply", "-f", "-", input=manifest)
+    assert re.search(rf"pingoneapplication\S*/{name} created", first.stdout), first.stdout
+    wait_for(lambda: ready(kube, name), what="Ready")
+    time.sleep(2 * float(DRIFT))
+    before = kube.get("p1app", name)
+
+    second = kube.cp.kubectl("apply", "-f", "-", input=manifest)
+    assert re.search(rf"pingoneapplication\S*/{name} unchanged", second.stdout), second.stdout
+    after = kube.get("p1app", name)
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    for args in (("diff", "-f", "-"), ("diff", "--server-side", "--field-manager=kubectl-client-side-apply", "-f", "-")):
+        diff = kube.cp.kubectl(*args, input=manifest, check=False)
+        assert diff.returncode == 0, (args, diff.stdout + diff.stderr)
+
+    assert_nothing_of_the_users_changed(after, obj)
+    assert_expected_live_only_metadata(after, obj)
+    assert spec_field_managers(kube, name) <= {"kubectl-client-side-apply", "kubectl"}
+    assert_secret_does_not_copy_the_resources_metadata(kube, name)
+    assert [w["method"] for w in admin.writes()] == ["POST"]
+
+
+def test_metadata_only_change_from_git_is_not_a_sync(kube, admin, operator):
+    """Argo CD changing its tracking annotation (app rename, tracking-method migration) or a label
+    edit in Git must not make the operator write to PingOne or to the spec."""
+    name = "relabel"
+    obj = gitops_resource(name, kube.ns)
+    ssa = ("apply", "--server-side", f"--field-manager={ARGO_MANAGER}", "-f", "-")
+    kube.cp.kubectl(*ssa, input=json.dumps(obj))
+    wait_for(lambda: ready(kube, name), what="Ready")
+    admin.clear_requests()
+    obj["metadata"]["labels"]["app.kubernetes.io/instance"] = "renamed-argo-app"
+    obj["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"] = "renamed-argo-app:x"
+    kube.cp.kubectl(*ssa, input=json.dumps(obj))
+    time.sleep(2 * float(DRIFT))
+    assert admin.writes() == []
+    live = kube.get("p1app", name)
+    assert_nothing_of_the_users_changed(live, obj)
+    assert live["metadata"]["generation"] == 1
+    assert_secret_does_not_copy_the_resources_metadata(kube, name)
