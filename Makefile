@@ -28,8 +28,8 @@ controlplane:
 	tests/controlplane/build.sh all
 
 crds: $(STAMP)
-	$(BIN)/pingone-operator crds > crds/pingoneapplications.yaml
-	@if [ -d helm/pingone-operator/crds ]; then cp crds/pingoneapplications.yaml helm/pingone-operator/crds/; fi
+	$(BIN)/pingone-operator crds --write crds
+	$(BIN)/pingone-operator crds --write helm/pingone-operator/crds
 
 test-unit: $(STAMP)
 	$(BIN)/pytest tests -m "not e2e" -q

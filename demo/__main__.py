@@ -135,8 +135,9 @@ def main() -> int:
 
     step("Starting a local control plane (kube-apiserver, etcd, kube-controller-manager)")
     with ControlPlane() as cp:
-        cp.kubectl("apply", "--server-side", "-f", str(ROOT / "crds/pingoneapplications.yaml"))
-        cp.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/pingoneapplications.pingone-operator.dev")
+        cp.kubectl("apply", "--server-side", "-f", str(ROOT / "crds"))
+        cp.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+                   "crd/pingoneapplications.pingone-operator.dev", "crd/pingoneconnections.pingone-operator.dev")
         cp.kubectl("create", "namespace", NAMESPACE)
 
         step("Starting the PingOne simulator and the operator (signing in with CLIENT_SECRET_JWT)")

@@ -12,7 +12,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the operator (wraps kopf run)", add_help=False)
     sub.add_parser("simulator", help="serve a local PingOne simulator on loopback", add_help=False)
-    sub.add_parser("crds", help="print the generated CustomResourceDefinitions as YAML")
+    crds = sub.add_parser("crds", help="print the generated CustomResourceDefinitions as YAML")
+    crds.add_argument("--write", metavar="DIR", help="write one file per CRD into DIR instead")
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()
         return 0 if argv else 2
@@ -26,9 +27,16 @@ def main(argv: list[str] | None = None) -> int:
 
         return simulator_main(rest)
     if command == "crds":
-        from .crd import render_crds_yaml
+        from pathlib import Path
 
-        sys.stdout.write(render_crds_yaml())
+        from .crd import crd_files, render_crds_yaml
+
+        args = parser.parse_args(argv)
+        if args.write:
+            for name, text in crd_files().items():
+                (Path(args.write) / name).write_text(text)
+        else:
+            sys.stdout.write(render_crds_yaml())
         return 0
     parser.parse_args(argv)  # prints the usage error for an unknown command
     return 2

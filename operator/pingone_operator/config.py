@@ -60,6 +60,7 @@ class OperatorSettings:
     drift_interval_seconds: float = 600.0
     secret_check_interval_seconds: float = 3600.0
     watch_namespaces: tuple[str, ...] = ()  # empty: all namespaces
+    operator_namespace: str = "pingone-operator"  # where PingOneConnection credentials Secrets live
     log_level: str = "INFO"
 
 
@@ -140,7 +141,11 @@ def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSett
     level = (_get(env, "LOG_LEVEL") or "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    operator_namespace = _get(env, "OPERATOR_NAMESPACE") or "pingone-operator"
+    if not _NAMESPACE.match(operator_namespace):
+        raise ConfigError(f"OPERATOR_NAMESPACE is not a valid namespace name: {operator_namespace!r}")
     return OperatorSettings(
+        operator_namespace=operator_namespace,
         drift_interval_seconds=_number(env, "DRIFT_INTERVAL_SECONDS", 600.0, 1),
         secret_check_interval_seconds=_number(env, "SECRET_CHECK_INTERVAL_SECONDS", 3600.0, 1),
         watch_namespaces=namespaces,

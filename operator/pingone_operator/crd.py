@@ -12,8 +12,14 @@ from typing import Any
 
 import yaml
 
-from . import CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION
-from .models import PingOneApplicationSpec, PingOneApplicationStatus
+from . import CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, VERSION
+from .models import (
+    OPERATOR_FIELDS,
+    PingOneApplicationSpec,
+    PingOneApplicationStatus,
+    PingOneConnectionSpec,
+    PingOneConnectionStatus,
+)
 
 _DROP = {"title", "default", "$defs"}
 
@@ -39,6 +45,10 @@ def _structural(node: Any, defs: dict[str, Any]) -> Any:
             continue
         if key == "const":
             out["enum"] = [value]
+        elif key in ("exclusiveMinimum", "exclusiveMaximum") and not isinstance(value, bool):
+            # JSON Schema's number form; Kubernetes speaks OpenAPI 3.0's boolean form.
+            out["minimum" if key == "exclusiveMinimum" else "maximum"] = value
+            out[key] = True
         elif key == "properties":
             out[key] = {name: _structural(prop, defs) for name, prop in value.items()}
         elif key == "additionalProperties" and isinstance(value, bool):
@@ -55,29 +65,23 @@ def schema_of(model: type) -> dict[str, Any]:
     return _structural(raw, raw.get("$defs", {}))
 
 
-def crd() -> dict[str, Any]:
-    spec = schema_of(PingOneApplicationSpec)
-    spec["description"] = (
-        "Desired state: PingOne's OIDC application fields (names as in PingOne's Update Application "
-        "request) plus operator fields (environmentId, deletionPolicy, managementPolicy, "
-        "adoptApplicationId, secretName)."
-    )
-    status = schema_of(PingOneApplicationStatus)
-    status["description"] = "Observed state, written by the operator."
+def _crd(kind: str, plural: str, scope: str, spec: dict[str, Any], status: dict[str, Any], description: str,
+         columns: list[dict[str, Any]], short_names: list[str]) -> dict[str, Any]:
+    status = {**status, "description": "Observed state, written by the operator."}
     status.pop("required", None)
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"{PLURAL}.{GROUP}"},
+        "metadata": {"name": f"{plural}.{GROUP}"},
         "spec": {
             "group": GROUP,
-            "scope": "Namespaced",
+            "scope": scope,
             "names": {
-                "kind": KIND,
-                "listKind": f"{KIND}List",
-                "plural": PLURAL,
-                "singular": SINGULAR,
-                "shortNames": SHORT_NAMES,
+                "kind": kind,
+                "listKind": f"{kind}List",
+                "plural": plural,
+                "singular": kind.lower(),
+                "shortNames": short_names,
                 "categories": CATEGORIES,
             },
             "versions": [
@@ -86,19 +90,11 @@ def crd() -> dict[str, Any]:
                     "served": True,
                     "storage": True,
                     "subresources": {"status": {}},
-                    "additionalPrinterColumns": [
-                        {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
-                        {"name": "Reason", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].reason', "priority": 1},
-                        {"name": "Client-ID", "type": "string", "jsonPath": ".status.clientId"},
-                        {"name": "Environment", "type": "string", "jsonPath": ".status.environmentId"},
-                        {"name": "Type", "type": "string", "jsonPath": ".spec.type", "priority": 1},
-                        {"name": "Secret", "type": "string", "jsonPath": ".status.secretName", "priority": 1},
-                        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
-                    ],
+                    "additionalPrinterColumns": columns,
                     "schema": {
                         "openAPIV3Schema": {
                             "type": "object",
-                            "description": "A PingOne OIDC application managed by pingone-operator.",
+                            "description": description,
                             "required": ["spec"],
                             "properties": {
                                 "apiVersion": {"type": "string"},
@@ -115,6 +111,56 @@ def crd() -> dict[str, Any]:
     }
 
 
+def _ready_column(priority: int = 0) -> list[dict[str, Any]]:
+    ready = {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'}
+    reason = {"name": "Reason", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].reason',
+              "priority": 1}
+    return [ready, reason]
+
+
+def crd() -> dict[str, Any]:
+    """The PingOneApplication CRD."""
+    spec = schema_of(PingOneApplicationSpec)
+    spec["description"] = (
+        "Desired state: PingOne's OIDC application fields (names as in PingOne's Update Application "
+        "request) plus operator fields (" + ", ".join(OPERATOR_FIELDS) + ")."
+    )
+    columns = [
+        *_ready_column(),
+        {"name": "Client-ID", "type": "string", "jsonPath": ".status.clientId"},
+        {"name": "Environment", "type": "string", "jsonPath": ".status.environmentId"},
+        {"name": "Type", "type": "string", "jsonPath": ".spec.type", "priority": 1},
+        {"name": "Secret", "type": "string", "jsonPath": ".status.secretName", "priority": 1},
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+    ]
+    return _crd(KIND, PLURAL, "Namespaced", spec, schema_of(PingOneApplicationStatus),
+                "A PingOne OIDC application managed by pingone-operator.", columns, SHORT_NAMES)
+
+
+def connection_crd() -> dict[str, Any]:
+    """The cluster-scoped PingOneConnection CRD."""
+    spec = schema_of(PingOneConnectionSpec)
+    spec["description"] = "A PingOne worker application's credentials, and which namespaces and environments may use them."
+    columns = [
+        *_ready_column(),
+        {"name": "Environment", "type": "string", "jsonPath": ".spec.environmentId"},
+        {"name": "Region", "type": "string", "jsonPath": ".spec.region"},
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+    ]
+    return _crd("PingOneConnection", "pingoneconnections", "Cluster", spec, schema_of(PingOneConnectionStatus),
+                "A way in to PingOne that PingOneApplications reference with spec.connectionRef.", columns, ["p1conn"])
+
+
+HEADER = "---\n# Generated by `pingone-operator crds` from operator/pingone_operator/models.py. Do not edit.\n"
+
+
+def crd_files() -> dict[str, str]:
+    """File name to YAML, for crds/ and the chart; `pingone-operator crds` prints them in this order."""
+    return {
+        f"{document['spec']['names']['plural']}.yaml": HEADER + yaml.safe_dump(document, sort_keys=False, width=120)
+        for document in (crd(), connection_crd())
+    }
+
+
 def render_crds_yaml() -> str:
-    header = "# Generated by `pingone-operator crds` from operator/pingone_operator/models.py. Do not edit.\n"
-    return header + yaml.safe_dump(crd(), sort_keys=False, width=120)
+    return "".join(crd_files()[name] for name in sorted(crd_files()))

@@ -19,10 +19,12 @@ from pydantic import ValidationError
 
 from . import GROUP, PLURAL, VERSION, metrics
 from .config import load_operator_settings, load_pingone_settings
+from .connections import ConnectionRefused, Connections, kube_context
 from .kube import KubeSecretStore, KubeStatusWriter, api_client
 from .models import ManagementPolicy, PingOneApplicationSpec
 from .pingone.client import PingOneClient
 from .reconcile import Failure, Outcome, Reconciler, Resource, status_changes
+from .conditions import set_condition
 from .rotation import parse_time
 
 log = logging.getLogger("pingone_operator")
@@ -64,15 +66,18 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.execution.default_backoff = 30
     memo.drift_interval = operator_settings.drift_interval_seconds
     memo.secret_check_interval = operator_settings.secret_check_interval_seconds
-    memo.pingone = PingOneClient.from_settings(pingone_settings, observer=metrics.PrometheusObserver())
+    observer = metrics.PrometheusObserver()
     api = api_client()
-    memo.reconciler = Reconciler(
-        memo.pingone,
-        KubeSecretStore(api),
-        KubeStatusWriter(api),
+    secrets, status_writer = KubeSecretStore(api), KubeStatusWriter(api)
+    default = Reconciler(
+        PingOneClient.from_settings(pingone_settings, observer=observer),
+        secrets,
+        status_writer,
         default_environment_id=pingone_settings.environment_id,
         auth_url=pingone_settings.auth_url,
     )
+    context = kube_context(api, operator_settings.operator_namespace)
+    memo.connections = Connections(default, secrets, status_writer, context, observer)
     log.info(
         "configured: PingOne API %s, environment %s, auth method %s, drift interval %ss",
         pingone_settings.api_url, pingone_settings.environment_id, pingone_settings.token_auth_method,
@@ -82,8 +87,21 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
 
 @kopf.on.cleanup()
 async def close(memo: kopf.Memo, **_: Any) -> None:
-    if "pingone" in memo:
-        await memo.pingone.aclose()
+    if "connections" in memo:
+        await memo.connections.aclose()
+
+
+@kopf.index(GROUP, VERSION, "pingoneconnections", id="connection_specs")
+def connection_specs(name: str, spec: kopf.Spec, **_: Any) -> dict[str, dict[str, Any]]:
+    """PingOneConnections by name, so a sync needs no API call to find its connection."""
+    return {name: dict(spec)}
+
+
+async def _reconciler(memo: kopf.Memo, resource: Resource, connection_specs: kopf.Index) -> Reconciler:
+    """The reconciler of the resource's connection; raises ConnectionRefused."""
+    ref = resource.spec.connectionRef
+    found = next(iter(connection_specs.get(ref.name, [])), None) if ref else None
+    return await memo.connections.reconciler_for(resource.namespace, resource.spec, found)
 
 
 @kopf.index(*RESOURCE, id="claims")
@@ -154,17 +172,22 @@ def _claimed_by_another(resource: Resource, claims: kopf.Index) -> str | None:
     return None
 
 
-async def _sync(trigger: str, body: kopf.Body, memo: kopf.Memo, claims: kopf.Index, *,
+async def _sync(trigger: str, body: kopf.Body, memo: kopf.Memo, indexes: dict[str, kopf.Index], *,
                 read_secret: bool = True) -> tuple[Resource, Outcome]:
     resource = _resource(body, _parse_spec(body))
+    default = memo.connections.default
     if resource.spec.managementPolicy == ManagementPolicy.PAUSED:
-        return resource, memo.reconciler.paused(resource)
-    other = _claimed_by_another(resource, claims)
+        return resource, default.paused(resource)
+    other = _claimed_by_another(resource, indexes["claims"])
     if other:
         failure = Failure("AdoptionConflict", f"the application is already managed by {other}", retry=False)
-        return resource, memo.reconciler.refuse(resource, failure)
+        return resource, default.refuse(resource, failure)
+    try:
+        reconciler = await _reconciler(memo, resource, indexes["connection_specs"])
+    except ConnectionRefused as refused:
+        return resource, default.refuse(resource, refused.failure)
     async with _lock(memo):
-        outcome = await memo.reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret)
+        outcome = await reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret)
     if read_secret and outcome.failure is None:
         memo.secret_checked = time.monotonic()
     _record_metrics(trigger, outcome, resource)
@@ -174,18 +197,20 @@ async def _sync(trigger: str, body: kopf.Body, memo: kopf.Memo, claims: kopf.Ind
 @kopf.on.create(*RESOURCE, id="sync")
 @kopf.on.update(*RESOURCE, id="sync", field="spec")
 async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
-               **_: Any) -> None:
-    resource, outcome = await _sync("change", body, memo, claims)
+               connection_specs: kopf.Index, **_: Any) -> None:
+    indexes = {"claims": claims, "connection_specs": connection_specs}
+    resource, outcome = await _sync("change", body, memo, indexes)
     _deliver(outcome, resource, body, patch, retry)
 
 
 @kopf.on.field(*RESOURCE, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
-async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index, new: Any,
-                 **_: Any) -> None:
+async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index,
+                 connection_specs: kopf.Index, new: Any, **_: Any) -> None:
     """On-demand drift check: any change of the resync annotation runs one at once."""
     if new is None or not (body.get("status") or {}).get("applicationId"):
         return
-    resource, outcome = await _sync("resync", body, memo, claims)
+    indexes = {"claims": claims, "connection_specs": connection_specs}
+    resource, outcome = await _sync("resync", body, memo, indexes)
     kopf.info(body, reason="Resynced", message="drift check requested by annotation")
     try:
         _deliver(outcome, resource, body, patch, retry=0)
@@ -203,28 +228,36 @@ def _drift_interval() -> float:
 
 
 @kopf.timer(*RESOURCE, id="drift", interval=_drift_interval(), initial_delay=_drift_delay, idle=5)
-async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index, **_: Any) -> None:
+async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index,
+                connection_specs: kopf.Index, **_: Any) -> None:
     if not (body.get("status") or {}).get("applicationId"):
         return  # not created yet, or a failed create: the change handler owns that
     # The client secret is re-read from PingOne less often than the application (one GET a tick).
     read_secret = time.monotonic() - memo.get("secret_checked", float("-inf")) >= memo.secret_check_interval
     try:
-        resource, outcome = await _sync("drift", body, memo, claims, read_secret=read_secret)
+        indexes = {"claims": claims, "connection_specs": connection_specs}
+        resource, outcome = await _sync("drift", body, memo, indexes, read_secret=read_secret)
         _deliver(outcome, resource, body, patch, retry=0)
     except (kopf.TemporaryError, kopf.PermanentError):
         pass  # the status and Event tell it; the next tick tries again
 
 
 @kopf.on.delete(*RESOURCE, id="cleanup", retries=DELETE_RETRIES, backoff=10)
-async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_: Any) -> None:
+async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int,
+                  connection_specs: kopf.Index, **_: Any) -> None:
     try:
         spec = _parse_spec(body)
     except kopf.PermanentError:
         kopf.warn(body, reason="Orphaned", message="spec unreadable; PingOne application left in place")
         return
     resource = _resource(body, spec)
-    async with _lock(memo):
-        outcome = await memo.reconciler.delete(resource)
+    try:
+        reconciler = await _reconciler(memo, resource, connection_specs)
+    except ConnectionRefused as refused:
+        outcome = memo.connections.default.refuse(resource, refused.failure)
+    else:
+        async with _lock(memo):
+            outcome = await reconciler.delete(resource)
     if outcome.failure and retry + 1 >= DELETE_RETRIES:
         kopf.warn(
             body, reason="DeleteAbandoned",
@@ -236,3 +269,22 @@ async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: in
     if outcome.failure is None:
         metrics.forget(resource.namespace, resource.name)
     _deliver(outcome, resource, body, patch, retry)
+
+
+@kopf.on.create(GROUP, VERSION, "pingoneconnections", id="verify")
+@kopf.on.update(GROUP, VERSION, "pingoneconnections", id="verify", field="spec")
+async def verify_connection(name: str, spec: kopf.Spec, status: kopf.Status, meta: kopf.Meta, patch: kopf.Patch,
+                            memo: kopf.Memo, **_: Any) -> None:
+    """Ready=True once the connection's credentials sign in to PingOne."""
+    failure = await memo.connections.verify(name, dict(spec))
+    generation = meta.get("generation")
+    if failure is None:
+        conditions = set_condition(status.get("conditions"), "Ready", True, "SignedIn",
+                                   "the credentials sign in to PingOne", generation)
+    else:
+        conditions = set_condition(status.get("conditions"), "Ready", False, failure.reason, failure.message,
+                                   generation)
+    if conditions != status.get("conditions"):
+        patch.status["conditions"] = conditions
+    if failure is not None:
+        raise kopf.TemporaryError(f"{failure.reason}: {failure.message}", delay=failure.delay or 120)

@@ -20,9 +20,9 @@ DRIFT = "3"  # seconds: short, so drift tests finish quickly
 
 @pytest.fixture(scope="session")
 def crd(control_plane):
-    control_plane.kubectl("apply", "--server-side", "-f", str(ROOT / "crds/pingoneapplications.yaml"))
+    control_plane.kubectl("apply", "--server-side", "-f", str(ROOT / "crds"))
     control_plane.kubectl("wait", "--for=condition=Established", "--timeout=60s",
-                          "crd/pingoneapplications.pingone-operator.dev")
+                          "crd/pingoneapplications.pingone-operator.dev", "crd/pingoneconnections.pingone-operator.dev")
 
 
 @pytest.fixture

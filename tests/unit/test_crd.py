@@ -3,7 +3,9 @@ from pathlib import Path
 
 import yaml
 
-from pingone_operator.crd import crd, render_crds_yaml
+import pytest
+
+from pingone_operator.crd import connection_crd, crd, crd_files, render_crds_yaml
 from pingone_operator.models import ApplicationSettings
 
 ROOT = Path(__file__).parents[2]
@@ -19,14 +21,19 @@ def walk(node, path="$"):
             yield from walk(v, f"{path}[{i}]")
 
 
-def test_committed_crds_are_not_stale():
-    committed = (ROOT / "crds/pingoneapplications.yaml").read_text()
-    assert committed == render_crds_yaml(), "crds/ is stale: run `make crds`"
+@pytest.mark.parametrize("folder", ["crds", "helm/pingone-operator/crds"])
+def test_committed_crds_are_not_stale(folder):
+    committed = {p.name: p.read_text() for p in (ROOT / folder).glob("*.yaml")}
+    assert committed == crd_files(), f"{folder}/ is stale: run `make crds`"
+    assert "".join(committed[name] for name in sorted(committed)) == render_crds_yaml()
 
 
-def test_chart_carries_the_same_crd():
-    chart_crd = ROOT / "helm/pingone-operator/crds/pingoneapplications.yaml"
-    assert chart_crd.read_text() == render_crds_yaml(), "the chart's CRD is stale: run `make crds`"
+def test_connection_crd_is_cluster_scoped_and_structural():
+    c = connection_crd()
+    assert c["spec"]["scope"] == "Cluster" and c["spec"]["names"]["kind"] == "PingOneConnection"
+    for path, node in walk(c["spec"]["versions"][0]["schema"]["openAPIV3Schema"]):
+        if isinstance(node, dict) and path.split(".")[-1] != "properties":
+            assert "$ref" not in node and "anyOf" not in node, path
 
 
 def test_schema_is_structural():
@@ -55,4 +62,4 @@ def test_names_and_columns():
 
 
 def test_yaml_round_trips():
-    assert yaml.safe_load(render_crds_yaml()) == json.loads(json.dumps(crd()))
+    assert list(yaml.safe_load_all(render_crds_yaml())) == json.loads(json.dumps([crd(), connection_crd()]))
