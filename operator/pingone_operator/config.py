@@ -47,6 +47,7 @@ class PingOneSettings:
     requests_per_second: float = 50.0
     max_concurrency: int = 16
     timeout_seconds: float = 30.0
+    ca_bundle: str | None = None  # extra trust for TLS to PingOne (a proxy's CA); never an off switch
 
     @property
     def token_url(self) -> str:
@@ -126,7 +127,15 @@ def load_pingone_settings(env: Mapping[str, str] | None = None) -> PingOneSettin
         requests_per_second=_number(env, "PINGONE_REQUESTS_PER_SECOND", 50.0, 0.1),
         max_concurrency=int(_number(env, "PINGONE_MAX_CONCURRENCY", 16, 1)),
         timeout_seconds=_number(env, "PINGONE_TIMEOUT_SECONDS", 30.0, 1),
+        ca_bundle=_file(env, "PINGONE_CA_BUNDLE"),
     )
+
+
+def _file(env: Mapping[str, str], name: str) -> str | None:
+    path = _get(env, name)
+    if path is not None and not os.path.isfile(path):
+        raise ConfigError(f"{name} must name a readable file, got {path!r}")
+    return path
 
 
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -69,3 +69,11 @@ def test_operator_settings():
         load_operator_settings({"WATCH_NAMESPACES": "Team_A"})
     with pytest.raises(ConfigError, match="^DRIFT_INTERVAL_SECONDS"):
         load_operator_settings({"DRIFT_INTERVAL_SECONDS": "0"})
+
+
+def test_ca_bundle_must_exist(tmp_path):
+    with pytest.raises(ConfigError, match="^PINGONE_CA_BUNDLE"):
+        load_pingone_settings({**BASE, "PINGONE_CA_BUNDLE": str(tmp_path / "missing.pem")})
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("x")
+    assert load_pingone_settings({**BASE, "PINGONE_CA_BUNDLE": str(bundle)}).ca_bundle == str(bundle)

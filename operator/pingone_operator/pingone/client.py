@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -75,7 +76,12 @@ class PingOneClient:
 
     @classmethod
     def from_settings(cls, settings: PingOneSettings, **kwargs: Any) -> PingOneClient:
+        # TLS is always verified; a CA bundle adds trust (e.g. an inspecting proxy), never removes it.
+        verify: ssl.SSLContext | bool = True
+        if settings.ca_bundle:
+            verify = ssl.create_default_context(cafile=settings.ca_bundle)
         http = httpx.AsyncClient(
+            verify=verify,
             timeout=httpx.Timeout(settings.timeout_seconds, connect=10.0),
             limits=httpx.Limits(max_connections=settings.max_concurrency * 2),
             headers={"User-Agent": "pingone-operator"},
