@@ -1,0 +1,430 @@
+"""The install paths against a real kube-apiserver (the e2e control plane).
+
+- kubeconform, with JSON schemas made from this API server's own OpenAPI document and the CRD;
+- server-side dry-runs of the chart (several value sets) and of `kubectl apply -k deploy/`;
+- the operator's pod template under the `restricted` Pod Security admission;
+- NOTES.txt as `helm install` prints it;
+- the chart's RBAC is enough: the real operator runs under the chart's ServiceAccount token.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import secrets
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.install.helpers import CHART, DEPLOY, NAMESPACE, REPO_ROOT, VALUES_DIR, find
+
+pytestmark = pytest.mark.e2e
+
+CRD_FILES = sorted((REPO_ROOT / "crds").glob("*.yaml"))
+SCHEMA_LOCATION = "{{ .Group }}/{{ .ResourceAPIVersion }}/{{ .ResourceKind }}.json"
+
+
+def dump_docs(objects: list[dict[str, Any]]) -> str:
+    return yaml.safe_dump_all(objects, sort_keys=False)
+
+
+def wait_until(predicate, timeout: float, message: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {message}")
+        time.sleep(interval)
+
+
+# ---- JSON schemas from the API server -------------------------------------------------------
+
+
+def _standalone(schema: Any, definitions: dict[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """Inline `$ref`s (a recursive type becomes `{}`), make int-or-string and quantities accept
+    both forms, and close every object that lists its properties (kubeconform's "strict")."""
+    if isinstance(schema, list):
+        return [_standalone(s, definitions, seen) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        if name in seen:
+            return {}
+        return _standalone(definitions[name], definitions, (*seen, name))
+    if schema.get("format") == "int-or-string" or schema.get("x-kubernetes-int-or-string"):
+        return {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "x-kubernetes-group-version-kind":
+            continue
+        if key in ("properties", "patternProperties"):  # maps of names to schemas
+            out[key] = {name: _standalone(sub, definitions, seen) for name, sub in value.items()}
+        else:
+            out[key] = _standalone(value, definitions, seen)
+    if "properties" in schema and "additionalProperties" not in schema \
+            and not schema.get("x-kubernetes-preserve-unknown-fields"):
+        out["additionalProperties"] = False
+    return out
+
+
+def _write_schema(root: Path, group: str, version: str, kind: str, schema: dict[str, Any]) -> None:
+    path = root / (group or version) / version / f"{kind.lower()}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(schema))
+
+
+@pytest.fixture(scope="session")
+def cluster_schemas(control_plane, tmp_path_factory) -> Path:
+    """kubeconform schemas for every built-in kind this API server serves, and for our CRD."""
+    root = tmp_path_factory.mktemp("schemas")
+    document = json.loads(control_plane.kubectl("get", "--raw", "/openapi/v2").stdout)
+    definitions = document["definitions"]
+    definitions["io.k8s.apimachinery.pkg.api.resource.Quantity"] = {
+        "oneOf": [{"type": "string"}, {"type": "number"}]}
+    written = 0
+    for name, definition in definitions.items():
+        for gvk in definition.get("x-kubernetes-group-version-kind", []):
+            schema = _standalone(definition, definitions, (name,))
+            _write_schema(root, gvk["group"], gvk["version"], gvk["kind"], schema)
+            written += 1
+    assert written > 50, "the OpenAPI document lists hardly any kinds"
+    for path in CRD_FILES:
+        crd = yaml.safe_load(path.read_text())
+        for version in crd["spec"]["versions"]:
+            schema = _standalone(copy.deepcopy(version["schema"]["openAPIV3Schema"]), {})
+            schema.setdefault("properties", {}).update({"apiVersion": {"type": "string"},
+                                                        "kind": {"type": "string"},
+                                                        "metadata": {"type": "object"}})
+            _write_schema(root, crd["spec"]["group"], version["name"], crd["spec"]["names"]["kind"], schema)
+    return root
+
+
+@pytest.fixture(scope="session")
+def kubeconform(kubeconform_bin, cluster_schemas):
+    def run(manifests: str, *extra: str) -> tuple[int, list[dict[str, Any]], str]:
+        result = subprocess.run(
+            [str(kubeconform_bin), "-strict", "-summary", "-output", "json", "-verbose",
+             "-schema-location", str(cluster_schemas / SCHEMA_LOCATION), *extra, "-"],
+            input=manifests, capture_output=True, text=True, timeout=120,
+        )
+        report = json.loads(result.stdout) if result.stdout.strip() else {"resources": []}
+        # Comment-only documents (helm's "# Source:" separators) come back as empty entries.
+        resources = [r for r in report.get("resources", []) if r.get("kind")]
+        return result.returncode, resources, result.stdout + result.stderr
+
+    return run
+
+
+VARIANTS = [[], ["-f", "watch-namespaces.yaml"], ["-f", "metrics.yaml"], ["-f", "create-secret.yaml"],
+            ["-f", "everything.yaml"], ["--include-crds"]]
+
+
+def _template(helm, args: list[str], *, release: str = "pingone-operator", namespace: str = NAMESPACE) -> str:
+    resolved = [str(VALUES_DIR / a) if a.endswith(".yaml") else a for a in args]
+    result = helm("template", release, CHART, "--namespace", namespace, *resolved)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("args", VARIANTS, ids=lambda a: "-".join(x.removesuffix(".yaml") for x in a if x != "-f")
+                         or "defaults")
+def test_kubeconform_chart(helm, kubeconform, args):
+    code, resources, output = kubeconform(_template(helm, args), "-skip", "ServiceMonitor")
+    assert code == 0, output
+    statuses = {(r["kind"], r["name"]): r["status"] for r in resources}
+    assert statuses and all(s == "statusValid" or (k == "ServiceMonitor" and s == "statusSkipped")
+                            for (k, _), s in statuses.items()), statuses
+
+
+def test_kubeconform_kustomize_base_and_notes_example(kubeconform, kubectl):
+    built = kubectl("kustomize", DEPLOY).stdout
+    example = {
+        "apiVersion": "pingone-operator.dev/v1alpha1", "kind": "PingOneApplication",
+        "metadata": {"name": "my-web-app", "namespace": "default"},
+        "spec": {"name": "My-Web-App", "enabled": True, "type": "WEB_APP", "protocol": "OPENID_CONNECT",
+                 "grantTypes": ["AUTHORIZATION_CODE"], "responseTypes": ["CODE"],
+                 "redirectUris": ["https://my-web-app.example.com/callback"],
+                 "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC"},
+    }
+    code, resources, output = kubeconform(built + "---\n" + yaml.safe_dump(example))
+    assert code == 0, output
+    assert {r["kind"] for r in resources} >= {"Namespace", "CustomResourceDefinition", "Deployment",
+                                              "PingOneApplication"}
+    assert all(r["status"] == "statusValid" for r in resources), resources
+
+
+def test_kubeconform_schemas_have_teeth(helm, kubeconform):
+    objects = [d for d in yaml.safe_load_all(_template(helm, [])) if d]
+    deployment = find(objects, "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolcy"] = "Always"
+    code, _, output = kubeconform(dump_docs([deployment]))
+    assert code != 0 and "imagePullPolcy" in output, output
+    bad_app = {"apiVersion": "pingone-operator.dev/v1alpha1", "kind": "PingOneApplication",
+               "metadata": {"name": "x"}, "spec": {"name": "x", "type": "WEB_APP", "grantTypez": []}}
+    code, _, output = kubeconform(yaml.safe_dump(bad_app))
+    assert code != 0 and "grantTypez" in output, output
+
+
+# ---- server-side dry-runs -------------------------------------------------------------------
+
+
+@pytest.fixture
+def crd_installed(kubectl) -> list[str]:
+    """Every CRD the chart ships, applied for real (server-side, idempotent) and left in place."""
+    names = []
+    for path in CRD_FILES:
+        kubectl("apply", "--server-side", "--force-conflicts", "-f", path)
+        names.append(yaml.safe_load(path.read_text())["metadata"]["name"])
+    for name in names:
+        kubectl("wait", "--for=condition=Established", f"crd/{name}", "--timeout=60s")
+    return names
+
+
+@pytest.mark.parametrize("args", VARIANTS[:-1], ids=["defaults", "watch-namespaces", "metrics", "create-secret",
+                                                    "everything"])
+def test_server_accepts_the_chart(helm, kubectl, namespace, args):
+    manifests = _template(helm, args, release=f"dry-{secrets.token_hex(3)}", namespace=namespace)
+    objects = [d for d in yaml.safe_load_all(manifests) if d]
+    # The ServiceMonitor CRD (Prometheus Operator) is not installed here; Roles for the example
+    # namespaces go to this test's namespace instead.
+    objects = [o for o in objects if o["kind"] != "ServiceMonitor"]
+    for obj in objects:
+        if obj["kind"] in ("Role", "RoleBinding"):
+            obj["metadata"]["namespace"] = namespace
+    result = kubectl("apply", "--dry-run=server", "-f", "-", input=dump_docs(objects), check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr, result.stderr
+
+
+def test_server_accepts_the_kustomize_base(kubectl, crd_installed):
+    """`kubectl apply --server-side -k deploy/`, dry-run. Namespaced objects need their namespace
+    to exist, so it is created for real first (and removed again if this test created it)."""
+    existed = kubectl("get", "namespace", NAMESPACE, check=False).returncode == 0
+    kubectl("apply", "--server-side", "-f", DEPLOY / "namespace.yaml")
+    try:
+        result = kubectl("apply", "--server-side", "--dry-run=server", "-k", DEPLOY, check=False)
+        assert result.returncode == 0, result.stderr
+        # A Deployment whose pod template breaks the namespace's Pod Security level gets a warning.
+        assert "PodSecurity" not in result.stderr and "Warning" not in result.stderr, result.stderr
+        applied = result.stdout
+        for kind_name in ("namespace/pingone-operator", "deployment.apps/pingone-operator",
+                          "clusterrole.rbac.authorization.k8s.io/pingone-operator",
+                          "customresourcedefinition.apiextensions.k8s.io/pingoneapplications.pingone-operator.dev"):
+            assert kind_name in applied, applied
+    finally:
+        if not existed:
+            kubectl("delete", "namespace", NAMESPACE, "--wait=false", check=False)
+
+
+def _restricted(kubectl, namespace: str) -> None:
+    kubectl("label", "namespace", namespace, "--overwrite", "pod-security.kubernetes.io/enforce=restricted",
+            "pod-security.kubernetes.io/enforce-version=latest", "pod-security.kubernetes.io/warn=restricted")
+
+
+def _pod_from_deployment(deployment: dict[str, Any], namespace: str) -> dict[str, Any]:
+    template = copy.deepcopy(deployment["spec"]["template"])
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "pingone-operator-psa", "namespace": namespace,
+                         "labels": template["metadata"]["labels"]},
+            "spec": template["spec"]}
+
+
+@pytest.mark.parametrize("args", [[], ["-f", "everything.yaml"]], ids=["defaults", "everything"])
+def test_pod_passes_restricted_pod_security(helm, kubectl, namespace, args):
+    _restricted(kubectl, namespace)
+    objects = [d for d in yaml.safe_load_all(_template(helm, args, namespace=namespace)) if d]
+    deployment = find(objects, "Deployment")
+    # The ServiceAccount admission plugin wants the pod's ServiceAccount to exist.
+    sa = deployment["spec"]["template"]["spec"]["serviceAccountName"]
+    kubectl("create", "serviceaccount", sa, "-n", namespace)
+    pod = _pod_from_deployment(deployment, namespace)
+    pod["spec"].pop("priorityClassName", None)  # admission would look the class up; not a PSS matter
+    result = kubectl("apply", "--dry-run=server", "-f", "-", input=json.dumps(pod), check=False)
+    assert result.returncode == 0, result.stderr
+    result = kubectl("apply", "--dry-run=server", "-f", "-", input=json.dumps(deployment), check=False)
+    assert result.returncode == 0 and "PodSecurity" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("breakage", ["no-seccomp", "privilege-escalation", "capabilities", "root"])
+def test_restricted_pod_security_has_teeth(helm, kubectl, namespace, breakage):
+    """The same pod with one setting undone is refused: the check above is not vacuous."""
+    _restricted(kubectl, namespace)
+    deployment = find([d for d in yaml.safe_load_all(_template(helm, [], namespace=namespace)) if d], "Deployment")
+    kubectl("create", "serviceaccount", "pingone-operator", "-n", namespace)
+    pod = _pod_from_deployment(deployment, namespace)
+    container_sc = pod["spec"]["containers"][0]["securityContext"]
+    if breakage == "no-seccomp":
+        del pod["spec"]["securityContext"]["seccompProfile"]
+    elif breakage == "privilege-escalation":
+        container_sc["allowPrivilegeEscalation"] = True
+    elif breakage == "capabilities":
+        del container_sc["capabilities"]
+    else:
+        pod["spec"]["securityContext"]["runAsNonRoot"] = False
+        container_sc.pop("runAsNonRoot")
+    result = kubectl("apply", "--dry-run=server", "-f", "-", input=json.dumps(pod), check=False)
+    assert result.returncode != 0
+    assert 'violates PodSecurity "restricted:latest"' in result.stderr, result.stderr
+
+
+# ---- NOTES.txt ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def notes(helm_bin, helm_env, control_plane):
+    """notes(*args) -> the NOTES section `helm install --dry-run=client` prints (helm 3 wants a
+    reachable cluster for the Kubernetes version, even for a client-side dry-run)."""
+
+    def run(*args: str) -> str:
+        env = dict(helm_env, KUBECONFIG=str(control_plane.kubeconfig))
+        result = subprocess.run([str(helm_bin), "install", "pingone-operator", str(CHART), "--namespace", NAMESPACE,
+                                 "--dry-run=client", *args], capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split("NOTES:", 1)[1]
+
+    return run
+
+
+def test_notes_tell_what_to_do_next(notes):
+    text = notes()
+    assert "kubectl -n pingone-operator create secret generic pingone-operator-credentials" in text
+    assert "--from-literal=clientSecret=" in text and "--from-literal=environmentId=" in text
+    assert "kubectl -n pingone-operator rollout status deployment/pingone-operator" in text
+    assert "kind: PingOneApplication" in text
+    assert "kubectl get p1app -A" in text
+    assert "every namespace" in text
+    assert "helm show crds" in text
+
+
+def test_notes_example_is_accepted(notes, kubectl, namespace, crd_installed):
+    """The example PingOneApplication in NOTES passes the operator's model and the API server."""
+    from pingone_operator.models import PingOneApplicationSpec
+
+    text = notes()
+    start = text.index("kubectl apply -f - <<'YAML'\n")
+    snippet = text[start:text.index("\nYAML\n", start) + len("\nYAML\n")]
+    # Pasted into a shell, the heredoc ends (its terminator starts the line) and yields the object.
+    shell = subprocess.run(["bash", "-c", snippet.replace("kubectl apply -f -", "cat", 1)],
+                           capture_output=True, text=True, timeout=10)
+    assert shell.returncode == 0, shell.stderr
+    resource = yaml.safe_load(shell.stdout)
+    assert resource["apiVersion"] == "pingone-operator.dev/v1alpha1"
+    PingOneApplicationSpec.model_validate(resource["spec"])
+    resource["metadata"]["namespace"] = namespace
+    kubectl("apply", "--dry-run=server", "-f", "-", input=json.dumps(resource))
+
+
+def test_notes_for_namespaced_mode_and_created_secret(notes):
+    text = notes("-f", str(VALUES_DIR / "watch-namespaces.yaml"))
+    assert "the namespaces: team-a, team-b" in text
+    assert "namespace: team-a" in text
+    assert "--from-literal=id=" in text and "--from-literal=secret=" in text
+    assert "environmentId=" not in text, "environmentId comes from the values here"
+    text = notes("-f", str(VALUES_DIR / "create-secret.yaml"))
+    assert "WARNING: pingone.createSecret=true" in text
+    assert "create secret generic" not in text
+
+
+# ---- the chart's RBAC is enough for the real operator ---------------------------------------
+
+APPLICATION = {
+    "apiVersion": "pingone-operator.dev/v1alpha1", "kind": "PingOneApplication",
+    "spec": {"enabled": True, "type": "WEB_APP", "protocol": "OPENID_CONNECT",
+             "grantTypes": ["AUTHORIZATION_CODE"], "responseTypes": ["CODE"],
+             "redirectUris": ["https://rbac.example.com/callback"], "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC"},
+}
+FORBIDDEN = re.compile(r"forbidden|\b403\b|not enough permissions", re.I)
+
+
+@pytest.fixture
+def chart_rbac(helm, kubectl, namespace):
+    """apply(values_args) applies the chart's ServiceAccount and RBAC (nothing else) for real in
+    this test's namespace, under a unique release name; cluster-scoped objects are removed after."""
+    release = f"rbac-{secrets.token_hex(3)}"
+    created: list[dict[str, Any]] = []
+
+    def apply(*args: str) -> str:
+        objects = [d for d in yaml.safe_load_all(_template(helm, list(args), release=release, namespace=namespace))
+                   if d and d["kind"] in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+                   and not d["metadata"]["name"].endswith(("-aggregate-view", "-aggregate-edit"))]
+        kubectl("apply", "-f", "-", input=dump_docs(objects))
+        created.extend(objects)
+        return find(objects, "ServiceAccount")["metadata"]["name"]
+
+    yield apply
+    for obj in created:
+        if obj["kind"] in ("ClusterRole", "ClusterRoleBinding"):
+            kubectl("delete", obj["kind"].lower(), obj["metadata"]["name"], "--ignore-not-found", check=False)
+
+
+def _can_i(kubectl, kubeconfig: Path, verb: str, resource: str, namespace: str) -> bool:
+    result = kubectl("auth", "can-i", verb, resource, "-n", namespace, kubeconfig=kubeconfig, check=False)
+    return result.stdout.strip() == "yes"
+
+
+def _round_trip(kubectl, namespace: str) -> None:
+    """Create an application, see it Ready with its Secret, delete it, see the finalizer go."""
+    name = f"rbac-{secrets.token_hex(3)}"
+    body = copy.deepcopy(APPLICATION)
+    body["metadata"] = {"name": name, "namespace": namespace}
+    body["spec"]["name"] = f"RBAC-{name}"
+    kubectl("apply", "-f", "-", input=json.dumps(body))
+
+    def ready() -> dict[str, Any] | None:
+        obj = json.loads(kubectl("get", "pingoneapplication", name, "-n", namespace, "-o", "json").stdout)
+        conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
+        return obj if conditions.get("Ready", {}).get("status") == "True" else None
+
+    # Well under kopf's ~55 s of retries when a permission it needs at start-up is missing.
+    obj = wait_until(ready, 40, f"{name} to become Ready (the operator's log is attached below)")
+    secret_name = obj["status"]["secretName"]
+    kubectl("get", "secret", secret_name, "-n", namespace)
+    kubectl("delete", "pingoneapplication", name, "-n", namespace, "--wait=false")
+    wait_until(lambda: kubectl("get", "pingoneapplication", name, "-n", namespace, check=False).returncode != 0,
+               90, f"{name} to be deleted (finalizer removed)")
+
+
+def test_operator_runs_under_the_clusterrole(chart_rbac, sa_kubeconfig, operator_factory, kubectl, namespace,
+                                             crd_installed):
+    sa = chart_rbac()
+    config = sa_kubeconfig(namespace, sa)
+    # Least privilege, as the API server sees it.
+    assert _can_i(kubectl, config, "get", "secrets", namespace)
+    assert not _can_i(kubectl, config, "list", "secrets", namespace)
+    assert not _can_i(kubectl, config, "watch", "secrets", namespace)
+    assert not _can_i(kubectl, config, "delete", "pingoneapplications", namespace)
+    assert not _can_i(kubectl, config, "list", "namespaces", namespace), "cluster-wide: kopf never lists them"
+    operator = operator_factory(kubeconfig=config, args=["--all-namespaces"])
+    _round_trip(kubectl, namespace)
+    operator.stop()
+    denied = [line for line in operator.logs().splitlines() if FORBIDDEN.search(line)]
+    assert not denied, "\n".join(denied)
+
+
+def test_operator_runs_under_namespaced_roles(chart_rbac, sa_kubeconfig, operator_factory, kubectl, namespace,
+                                              crd_installed, tmp_path):
+    values = tmp_path / "ns.yaml"
+    values.write_text(yaml.safe_dump({"watchNamespaces": [namespace]}))
+    sa = chart_rbac("-f", str(values))
+    config = sa_kubeconfig(namespace, sa)
+    assert _can_i(kubectl, config, "patch", "pingoneapplications", namespace)
+    assert not _can_i(kubectl, config, "patch", "pingoneapplications", "default")
+    assert not _can_i(kubectl, config, "get", "secrets", "default")
+    assert not _can_i(kubectl, config, "list", "secrets", namespace)
+    operator = operator_factory(kubeconfig=config, args=[], extra_env={"WATCH_NAMESPACES": namespace})
+    _round_trip(kubectl, namespace)
+    operator.stop()
+    # kopf lists namespaces in this mode; without the chart's namespaces rule it retries a 403
+    # nine times (about a minute) before handling anything.
+    denied = [line for line in operator.logs().splitlines() if FORBIDDEN.search(line)]
+    assert not denied, "\n".join(denied)
