@@ -107,6 +107,10 @@ def classify(exc: Exception) -> Failure:
         return Failure("InvalidSpec", f"PingOne refused the application: {exc}", retry=False)
     if isinstance(exc, RateLimited):
         return Failure("RateLimited", str(exc), retry=True, delay=exc.retry_after)
+    if isinstance(exc, TokenRequestFailed) and exc.status == 429:
+        return Failure("RateLimited", str(exc), retry=True, delay=exc.retry_after)
+    if isinstance(exc, TokenRequestFailed) and (exc.status is None or exc.status >= 500):
+        return Failure("PingOneUnavailable", str(exc), retry=True)
     if isinstance(exc, (AuthenticationFailed, TokenRequestFailed)):
         return Failure("AuthenticationFailed", f"the operator could not sign in to PingOne: {exc}", retry=True)
     if isinstance(exc, PermissionDenied):
@@ -232,7 +236,14 @@ class Reconciler:
         await self._write_status_now(
             resource, outcome, {"pendingCreate": {"name": desired_name, "environmentId": env, "startedAt": now_rfc3339()}}
         )
-        created = await self.pingone.create_application(env, desired_body(spec.application(), for_create=True))
+        try:
+            created = await self.pingone.create_application(env, desired_body(spec.application(), for_create=True))
+        except PingOneError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                # PingOne answered "no": nothing was created, so the intent must not later claim
+                # an application of that name as ours.
+                await self._write_status_now(resource, outcome, {"pendingCreate": None})
+            raise
         await self._record_identity(resource, outcome, env, created)
         outcome.events.append(Event("Normal", "Created", f"created application {created['id']} in environment {env}"))
         return created

@@ -157,7 +157,7 @@ def test_health_degraded_when_the_operator_cannot_sign_in(kube, start_operator):
 
 
 def test_health_progressing_while_pingone_is_unavailable_then_healthy(kube, admin, operator):
-    # The management API answers 503 (the token endpoint stays up: see the xfail test below).
+    # The management API answers 503 (the token endpoint stays up: see the token outage test below).
     admin.faults(fail_next=[{"method": "*", "path_regex": "/applications", "status": 503, "count": 10000}])
     kube.apply(application("shared-web-app"))
     obj = wait_for(reason_is(kube, "shared-web-app", "PingOneUnavailable"), what="PingOneUnavailable")
@@ -179,10 +179,6 @@ def test_health_degraded_on_observe_only_drift(simulator, kube, operator):
     assert health["message"] == "Drifted: ObserveOnly: PingOne differs from spec in description"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "operator: a token-endpoint outage (HTTP 503) is classified AuthenticationFailed "
-    "(TokenRequestFailed -> AuthenticationFailed in reconcile.classify), which Argo CD shows as "
-    "Degraded; a 5xx/429 from the token endpoint should be PingOneUnavailable/RateLimited"))
 def test_health_token_endpoint_outage_is_progressing_not_degraded(kube, admin, operator):
     admin.faults(token_outage=True)
     kube.apply(application("shared-web-app"))
@@ -332,10 +328,6 @@ def test_metadata_only_change_from_git_is_not_a_sync(kube, admin, operator):
 # Found while capturing the testdata
 # ----------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "operator: the create intent (status.pendingCreate) stays set after PingOne refused the POST "
-    "with a 400 (InvalidSpec), so once the spec is fixed an application of the same name that "
-    "someone else created meanwhile is 'Recovered' (adopted) instead of reported as NameConflict"))
 def test_a_refused_create_leaves_no_create_intent_behind(simulator, kube, admin, operator):
     bad_cors = {"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": ["https://a.example.com/path"]}
     kube.apply(application("refused", corsSettings=bad_cors))

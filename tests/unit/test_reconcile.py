@@ -351,3 +351,26 @@ async def test_schedule_rotates_an_old_secret(world):
     second = await reconciler.sync(resource(status=first.status, secretRotation={"everySeconds": 3600}))
     assert [c[0] for c in pingone.calls].count("POST secret") == 1
     assert second.status["secretRotation"]["lastRotatedAt"]
+
+
+async def test_a_refused_create_clears_the_intent_so_a_stranger_is_never_adopted_later(world):
+    reconciler, pingone, _, status = world
+    pingone.fail_next = ValidationFailed("bad", status=400, code="INVALID_DATA")
+    res = resource()
+    outcome = await reconciler.sync(res)
+    assert outcome.failure.reason == "InvalidSpec"
+    assert status.patches[-1] == {"pendingCreate": None}
+    assert outcome.status["pendingCreate"] is None
+    pingone.apps["stranger"] = {**SEED, "id": "stranger"}  # someone else takes the name meanwhile
+    again = await reconciler.sync(resource(status={**res.status, **outcome.status}))
+    assert again.failure.reason == "NameConflict"
+
+
+@pytest.mark.parametrize("status_code, reason", [(503, "PingOneUnavailable"), (429, "RateLimited"),
+                                                 (401, "AuthenticationFailed")])
+def test_token_endpoint_failures_are_classified_by_status(status_code, reason):
+    from pingone_operator.pingone.errors import TokenRequestFailed
+    from pingone_operator.reconcile import classify
+
+    failure = classify(TokenRequestFailed("x", status=status_code, retry_after=3))
+    assert failure.reason == reason and failure.retry

@@ -134,11 +134,9 @@ def _token_error(response: httpx.Response) -> TokenRequestFailed:
         payload = {}
     error = payload.get("error") if isinstance(payload, dict) else None
     description = payload.get("error_description") if isinstance(payload, dict) else None
-    exc = TokenRequestFailed(
+    return TokenRequestFailed(
         f"token request refused: {description or error or 'no reason given'}",
         status=response.status_code,
         code=error or "TOKEN_REQUEST_FAILED",
+        retry_after=parse_retry_after(response.headers.get("Retry-After"), default=0),
     )
-    # Bad worker credentials won't fix themselves quickly, but an admin may fix them: retry slowly.
-    exc.retry_after = parse_retry_after(response.headers.get("Retry-After"), default=0)  # type: ignore[attr-defined]
-    return exc

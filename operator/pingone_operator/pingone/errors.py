@@ -114,6 +114,10 @@ class TokenRequestFailed(PingOneError):
 
     retryable = True
 
+    def __init__(self, message: str, *, retry_after: float = 0.0, **kwargs: Any) -> None:
+        self.retry_after = retry_after  # from Retry-After on a 429 or 503
+        super().__init__(message, **kwargs)
+
 
 _BY_STATUS: dict[int, type[PingOneError]] = {
     400: ValidationFailed,
