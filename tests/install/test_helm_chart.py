@@ -159,12 +159,12 @@ def test_args_and_environment(render):
     assert list(env) == [
         "PINGONE_REGION", "PINGONE_ENVIRONMENT_ID", "PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET",
         "PINGONE_TOKEN_AUTH_METHOD", "PINGONE_REQUESTS_PER_SECOND", "PINGONE_MAX_CONCURRENCY",
-        "PINGONE_TIMEOUT_SECONDS", "DRIFT_INTERVAL_SECONDS", "LOG_LEVEL", "OPERATOR_NAMESPACE", "POD_NAME",
+        "PINGONE_TIMEOUT_SECONDS", "DRIFT_INTERVAL_SECONDS", "SECRET_CHECK_INTERVAL_SECONDS", "LOG_LEVEL", "OPERATOR_NAMESPACE", "POD_NAME",
     ]
     assert {k: v["value"] for k, v in env.items() if "value" in v} == {
         "PINGONE_REGION": "com", "PINGONE_TOKEN_AUTH_METHOD": "CLIENT_SECRET_BASIC",
         "PINGONE_REQUESTS_PER_SECOND": "50", "PINGONE_MAX_CONCURRENCY": "16", "PINGONE_TIMEOUT_SECONDS": "30",
-        "DRIFT_INTERVAL_SECONDS": "600", "LOG_LEVEL": "INFO",
+        "DRIFT_INTERVAL_SECONDS": "600", "SECRET_CHECK_INTERVAL_SECONDS": "3600", "LOG_LEVEL": "INFO",
     }
     refs = {k: v["valueFrom"]["secretKeyRef"] for k, v in env.items() if "secretKeyRef" in v.get("valueFrom", {})}
     assert refs == {
