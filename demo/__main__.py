@@ -9,6 +9,7 @@ application: create, status, Secret, a spec change (one PUT), drift correction, 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -19,6 +20,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -27,26 +29,17 @@ from pingone_operator.simulator import SimulatorConfig, ThreadedSimulator  # noq
 from tests.controlplane.cluster import ControlPlane  # noqa: E402
 
 NAMESPACE = "demo"
-SEED = {
-    "enabled": True,
-    "name": "Shared-Web-App",
-    "description": "Application using CLIENT_SECRET_JWT - a JWT signed with the client secret is used for authentication.",
-    "type": "WEB_APP",
-    "protocol": "OPENID_CONNECT",
-    "grantTypes": ["AUTHORIZATION_CODE"],
-    "redirectUris": ["http://localhost:3000/callback"],
-    "responseTypes": ["CODE"],
-    "tokenEndpointAuthMethod": "CLIENT_SECRET_JWT",
-}
-
+EXAMPLES = ROOT / "examples"
+# The walk-through application; every other example (but the adoption one, which needs an
+# existing application's id) is applied at the end.
+SEED = yaml.safe_load((EXAMPLES / "web-app-client-secret-jwt.yaml").read_text())["spec"]
+SKIPPED_EXAMPLES = {"observe-only-adoption.yaml"}
 
 def step(text: str) -> None:
     print(f"\n\033[1m==> {text}\033[0m", flush=True)
 
-
 def show(text: str) -> None:
     print("    " + text.rstrip().replace("\n", "\n    "), flush=True)
-
 
 def wait_for(check, what: str, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
@@ -56,7 +49,6 @@ def wait_for(check, what: str, timeout: float = 60.0):
             return value
         time.sleep(0.5)
     raise SystemExit(f"demo: timed out waiting for {what}")
-
 
 class Demo:
     def __init__(self, cp: ControlPlane, sim, operator: subprocess.Popen) -> None:
@@ -97,7 +89,6 @@ class Demo:
 
         step("The credentials Secret (values of secrets masked here)")
         secret = json.loads(self.kubectl("get", "secret", "shared-web-app-oidc", "-n", NAMESPACE, "-o", "json"))
-        import base64
 
         for key, value in sorted(secret["data"].items()):
             text = base64.b64decode(value).decode()
@@ -127,6 +118,24 @@ class Demo:
         gone = self.admin.get(f"/environments/{env}/applications/{app_id}").status_code == 404
         show(f"application {app_id} in PingOne: {'deleted' if gone else 'still there?!'}")
 
+        step("Apply every example in examples/: one of each application type and auth method")
+        for path in sorted(EXAMPLES.glob("*.yaml")):
+            if path.name not in SKIPPED_EXAMPLES:
+                show(self.kubectl("apply", "-n", NAMESPACE, "-f", str(path)))
+        wait_for(self.all_ready, "every example Ready", timeout=90)
+        show(self.kubectl("get", "p1app", "-n", NAMESPACE, "-o", "wide"))
+        step("Their Secrets' keys (client-secret only for the CLIENT_SECRET_* methods)")
+        secrets = json.loads(self.kubectl("get", "secrets", "-n", NAMESPACE, "-l",
+                                          "app.kubernetes.io/managed-by=pingone-operator", "-o", "json"))["items"]
+        for secret in secrets:
+            show(f"{secret['metadata']['name']:32} {' '.join(sorted(secret['data']))}")
+
+    def all_ready(self) -> bool:
+        items = json.loads(self.kubectl("get", "p1app", "-n", NAMESPACE, "-o", "json"))["items"]
+        return bool(items) and all(
+            any(c["type"] == "Ready" and c["status"] == "True" for c in (i.get("status") or {}).get("conditions", []))
+            for i in items
+        )
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
@@ -171,7 +180,6 @@ def main() -> int:
                     operator.wait(15)
     step("Done: everything stopped and cleaned up.")
     return 0
-
 
 if __name__ == "__main__":
     try:
