@@ -35,11 +35,14 @@ EXAMPLES = ROOT / "examples"
 SEED = yaml.safe_load((EXAMPLES / "web-app-client-secret-jwt.yaml").read_text())["spec"]
 SKIPPED_EXAMPLES = {"observe-only-adoption.yaml"}
 
+
 def step(text: str) -> None:
     print(f"\n\033[1m==> {text}\033[0m", flush=True)
 
+
 def show(text: str) -> None:
     print("    " + text.rstrip().replace("\n", "\n    "), flush=True)
+
 
 def wait_for(check, what: str, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
@@ -49,6 +52,7 @@ def wait_for(check, what: str, timeout: float = 60.0):
             return value
         time.sleep(0.5)
     raise SystemExit(f"demo: timed out waiting for {what}")
+
 
 class Demo:
     def __init__(self, cp: ControlPlane, sim, operator: subprocess.Popen) -> None:
@@ -89,7 +93,6 @@ class Demo:
 
         step("The credentials Secret (values of secrets masked here)")
         secret = json.loads(self.kubectl("get", "secret", "shared-web-app-oidc", "-n", NAMESPACE, "-o", "json"))
-
         for key, value in sorted(secret["data"].items()):
             text = base64.b64decode(value).decode()
             show(f"{key:28} {'*' * 12 if 'secret' in key else text}")
@@ -137,6 +140,7 @@ class Demo:
             for i in items
         )
 
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
     parser.add_argument("--keep", action="store_true", help="leave everything running until Ctrl-C")
@@ -180,6 +184,7 @@ def main() -> int:
                     operator.wait(15)
     step("Done: everything stopped and cleaned up.")
     return 0
+
 
 if __name__ == "__main__":
     try:
