@@ -159,7 +159,8 @@ class Reconciler:
             app = await self._observe_or_create(resource, env, outcome)
             drifted = differences(desired, app)
             if drifted and observe_only:
-                outcome.events.append(Event("Warning", "DriftDetected", f"differs from spec: {', '.join(drifted)}"))
+                if drifted != resource.status.get("driftedFields"):  # tell it once, not every tick
+                    outcome.events.append(Event("Warning", "DriftDetected", f"differs from spec: {', '.join(drifted)}"))
             elif drifted:
                 app = await self.pingone.replace_application(env, app["id"], desired)
                 reason = "DriftCorrected" if drift_check else "Updated"

@@ -178,6 +178,8 @@ async def test_observe_only_reports_drift_and_never_writes(world):
     synced = {c["type"]: c for c in outcome.status["conditions"]}["Synced"]
     assert synced["status"] == "False" and synced["reason"] == "Drifted"
     assert outcome.events[0].reason == "DriftDetected"
+    again = await reconciler.sync(resource(status=outcome.status, managementPolicy="ObserveOnly"), drift_check=True)
+    assert again.events == [] and status_changes(outcome.status, again.status) == {}  # steady: no writes
 
 
 async def test_name_taken_by_a_stranger_is_a_conflict_not_a_takeover(world):
