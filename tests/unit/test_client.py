@@ -156,6 +156,24 @@ async def test_delete_treats_404_as_already_gone():
     assert await make_client(script).delete_application(ENV, "app-1") is True
 
 
+async def test_find_by_name_asks_pingone_to_filter_and_still_compares_names():
+    page = {"_embedded": {"applications": [{"id": "2", "name": 'My "App"'}]}, "count": 1}
+    script = Script(httpx.Response(200, json=page))
+    client = make_client(script)
+    assert (await client.find_application_by_name(ENV, 'My "App"'))["id"] == "2"
+    assert script.api_calls[0].url.params["filter"] == 'name eq "My \\"App\\""'
+    script = Script(httpx.Response(200, json=page))
+    assert await make_client(script).find_application_by_name(ENV, "My") is None  # an ignored filter is harmless
+
+
+async def test_find_by_name_falls_back_to_the_whole_list_when_the_filter_is_refused():
+    page = {"_embedded": {"applications": [{"id": "1", "name": "x"}]}}
+    script = Script(error(400, "INVALID_DATA", "bad filter", [{"code": "INVALID_FILTER"}]), httpx.Response(200, json=page))
+    client = make_client(script)
+    assert (await client.find_application_by_name(ENV, "x"))["id"] == "1"
+    assert "filter" not in script.api_calls[1].url.params
+
+
 async def test_find_by_name_reads_the_hal_list():
     page = {"_embedded": {"applications": [{"id": "1", "name": "x"}, {"id": "2", "name": "Shared-Web-App"}]}, "count": 2}
     client = make_client(Script(httpx.Response(200, json=page)))

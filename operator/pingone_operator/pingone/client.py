@@ -26,6 +26,7 @@ from .errors import (
     PingOneError,
     RateLimited,
     Unreachable,
+    ValidationFailed,
     error_from_response,
 )
 from .pacing import RequestPacer
@@ -131,16 +132,23 @@ class PingOneClient:
             return False
         return True
 
-    async def list_applications(self, environment_id: str) -> list[dict[str, Any]]:
-        page = await self._request("GET", self._apps(environment_id))
+    async def list_applications(self, environment_id: str, filter: str | None = None) -> list[dict[str, Any]]:
+        params = {"filter": filter} if filter else None
+        page = await self._request("GET", self._apps(environment_id), params=params)
         return list((page.get("_embedded") or {}).get("applications") or [])
 
     async def find_application_by_name(self, environment_id: str, name: str) -> dict[str, Any] | None:
-        """Names are unique per environment in PingOne, which makes them a recovery key."""
-        for app in await self.list_applications(environment_id):
-            if app.get("name") == name:
-                return app
-        return None
+        """Names are unique per environment in PingOne, which makes them a recovery key.
+
+        Asks PingOne to filter by name, so a lookup costs the same in a large environment; the
+        names are still compared here, and a refused filter falls back to the whole list.
+        """
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        try:
+            apps = await self.list_applications(environment_id, filter=f'name eq "{quoted}"')
+        except ValidationFailed:
+            apps = await self.list_applications(environment_id)
+        return next((app for app in apps if app.get("name") == name), None)
 
     # --- secret -------------------------------------------------------------------------------
 
@@ -163,13 +171,14 @@ class PingOneClient:
     # --- transport ----------------------------------------------------------------------------
 
     async def _request(
-        self, method: str, url: str, *, json: Any = None, idempotent: bool = True
+        self, method: str, url: str, *, json: Any = None, params: dict[str, str] | None = None,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
         refreshed = False
         attempt = 0
         while True:
             try:
-                return await self._send_once(method, url, json)
+                return await self._send_once(method, url, json, params)
             except AuthenticationFailed:
                 if refreshed:
                     raise
@@ -195,7 +204,7 @@ class PingOneClient:
                 await asyncio.sleep(self._retry.delay(attempt))
             attempt += 1
 
-    async def _send_once(self, method: str, url: str, json: Any) -> dict[str, Any]:
+    async def _send_once(self, method: str, url: str, json: Any, params: dict[str, str] | None) -> dict[str, Any]:
         token = await self.tokens.token()
         if self._pacer:
             await self._pacer.acquire()
@@ -203,7 +212,7 @@ class PingOneClient:
             started = time.monotonic()
             try:
                 response = await self._http.request(
-                    method, url, json=json, headers={"Authorization": f"Bearer {token}"}
+                    method, url, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 self._observer.response(method, "unreachable", time.monotonic() - started)
