@@ -1,0 +1,492 @@
+"""What every benchmark needs: the control plane (with an audit log), the simulator and the operator
+as subprocesses, a watch that timestamps Ready, bulk creation, and /proc readings of the operator.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import kubernetes
+from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api
+from kubernetes.client.exceptions import ApiException
+
+from tests.controlplane.cluster import ControlPlane, serviceaccount_kubeconfig
+from tests.controlplane.process import ManagedProcess
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUP, VERSION, PLURAL, KIND = "pingone-operator.dev", "v1alpha1", "pingoneapplications", "PingOneApplication"
+OPERATOR_NS, OPERATOR_SA = "bench-system", "pingone-operator"
+OPERATOR_USER = f"system:serviceaccount:{OPERATOR_NS}:{OPERATOR_SA}"
+WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
+
+# The seed application (the body of PingOne's "Update Application" request); `name` varies.
+SEED_SPEC: dict[str, Any] = {
+    "enabled": True,
+    "name": "Shared-Web-App",
+    "description": "Application using CLIENT_SECRET_JWT - a JWT signed with the client secret is used for "
+                   "authentication. Provides enhanced security with non-repudiation.",
+    "type": "WEB_APP",
+    "protocol": "OPENID_CONNECT",
+    "grantTypes": ["AUTHORIZATION_CODE"],
+    "redirectUris": ["http://localhost:3000/callback"],
+    "responseTypes": ["CODE"],
+    "tokenEndpointAuthMethod": "CLIENT_SECRET_JWT",
+}
+
+_T0 = time.monotonic()
+
+
+def progress(message: str) -> None:
+    elapsed = time.monotonic() - _T0
+    print(f"[bench {int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}] {message}", flush=True)
+
+
+# Where the children import pingone_operator from: a copy taken when the bench starts (see
+# snapshot_operator), so every phase of a long run measures the same code even if the working
+# tree changes meanwhile.
+SOURCE_DIR: Path | None = None
+
+
+def snapshot_operator(dest: Path) -> str:
+    """Copy operator/pingone_operator into `dest`; returns a short digest of the copied sources."""
+    import hashlib
+
+    src = ROOT / "operator" / "pingone_operator"
+    shutil.copytree(src, dest / "pingone_operator", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    digest = hashlib.sha256()
+    for path in sorted((dest / "pingone_operator").rglob("*.py")):
+        digest.update(path.relative_to(dest).as_posix().encode() + b"\0" + path.read_bytes())
+    global SOURCE_DIR
+    SOURCE_DIR = dest
+    return digest.hexdigest()[:12]
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """os.environ without anything pointing a child at another cluster or tenant."""
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG" and not k.startswith("PINGONE_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    paths = [str(SOURCE_DIR)] if SOURCE_DIR else []
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (*paths, str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env.update(extra or {})
+    return env
+
+
+def resource_body(name: str, app_name: str) -> dict[str, Any]:
+    return {"apiVersion": f"{GROUP}/{VERSION}", "kind": KIND,
+            "metadata": {"name": name}, "spec": {**SEED_SPEC, "name": app_name}}
+
+
+def is_ready(obj: dict[str, Any]) -> bool:
+    status = obj.get("status") or {}
+    if not status.get("clientId"):
+        return False
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+
+
+# ------------------------------------------------------------------------------------------------
+# /proc readings
+# ------------------------------------------------------------------------------------------------
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size (VmRSS) in MB (10^6 bytes)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLK_TCK
+
+
+# ------------------------------------------------------------------------------------------------
+# Audit log: the operator's Kubernetes requests
+# ------------------------------------------------------------------------------------------------
+
+AUDIT_POLICY = """\
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived", "ResponseStarted"]
+rules:
+  - level: Metadata
+    users: ["%s"]
+  - level: None
+""" % OPERATOR_USER
+
+
+class AuditLog:
+    """The API server's audit log (JSON lines) holding only the operator's own requests."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def mark(self) -> int:
+        time.sleep(0.3)  # let in-flight requests reach the log
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def events(self, start: int, end: int | None = None) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with open(self.path, "rb") as f:
+            f.seek(start)
+            raw = f.read() if end is None else f.read(max(0, end - start))
+        out = []
+        for line in raw.splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+        return out
+
+    @staticmethod
+    def tally(events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        writes: collections.Counter[str] = collections.Counter()
+        reads: collections.Counter[str] = collections.Counter()
+        for e in events:
+            ref = e.get("objectRef") or {}
+            key = ref.get("resource", "?") + (f"/{ref['subresource']}" if ref.get("subresource") else "")
+            verb = e.get("verb", "?")
+            (writes if verb in WRITE_VERBS else reads)[f"{verb} {key}"] += 1
+        return {"writes": sum(writes.values()), "reads": sum(reads.values()),
+                "writes_by": dict(writes.most_common()), "reads_by": dict(reads.most_common())}
+
+
+# ------------------------------------------------------------------------------------------------
+# The simulator
+# ------------------------------------------------------------------------------------------------
+
+class Simulator:
+    """bench/simserver.py as a subprocess, and its admin API."""
+
+    def __init__(self, workdir: Path, name: str, rate_limit: float | None = None) -> None:
+        argv = [sys.executable, "-m", "bench.simserver"]
+        if rate_limit:
+            argv += ["--rate-limit", str(rate_limit)]
+        self.proc = ManagedProcess(name, argv, log_path=workdir / f"{name}.log", env=child_env(), cwd=ROOT)
+        self.proc.start()
+        match = self.proc.wait_for_line(r"^BENCH-SIMULATOR (\{.*\})$", timeout=60)
+        self.info = json.loads(match.group(1))
+        self.admin = httpx.Client(base_url=self.info["admin_url"], timeout=120)
+
+    @property
+    def environment_id(self) -> str:
+        return self.info["environment_id"]
+
+    def operator_env(self) -> dict[str, str]:
+        i = self.info
+        return {"PINGONE_API_URL": i["api_url"], "PINGONE_AUTH_URL": i["auth_url"],
+                "PINGONE_ENVIRONMENT_ID": i["environment_id"], "PINGONE_CLIENT_ID": i["client_id"],
+                "PINGONE_CLIENT_SECRET": i["client_secret"], "PINGONE_TOKEN_AUTH_METHOD": "CLIENT_SECRET_JWT"}
+
+    def counts(self) -> dict[str, Any]:
+        return self.admin.get("/counts").json()
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self.admin.get("/requests").json()["requests"]
+
+    def clear(self) -> None:
+        self.admin.delete("/requests")
+
+    def set_rate_limit(self, rate: float | None) -> None:
+        self.admin.put("/settings", json={"rateLimit": rate}).raise_for_status()
+
+    def applications(self) -> list[dict[str, Any]]:
+        r = self.admin.get(f"/environments/{self.environment_id}/applications")
+        r.raise_for_status()
+        body = r.json()
+        return list(body.get("_embedded", {}).get("applications", body if isinstance(body, list) else []))
+
+    def stop(self) -> None:
+        self.admin.close()
+        self.proc.stop(10)
+
+
+def count_diff(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """Difference of two /counts answers, with the routes named by what they are."""
+    routes: collections.Counter[str] = collections.Counter()
+    for k, v in after.get("byRoute", {}).items():
+        d = v - before.get("byRoute", {}).get(k, 0)
+        if d:
+            routes[k] = d
+    methods = {m: v - before.get("byMethod", {}).get(m, 0) for m, v in after.get("byMethod", {}).items()}
+    return {"total": after.get("total", 0) - before.get("total", 0),
+            "byMethod": {m: v for m, v in methods.items() if v}, "byRoute": dict(routes),
+            "kinds": classify_routes(routes)}
+
+
+def classify_routes(routes: dict[str, int]) -> dict[str, int]:
+    kinds: collections.Counter[str] = collections.Counter()
+    for route, n in routes.items():
+        method, _, path = route.partition(" ")
+        if path.endswith("/as/token"):
+            kind = "token"
+        elif path.endswith("/secret"):
+            kind = f"{method} secret"
+        elif path.endswith("/applications"):
+            kind = "GET list" if method == "GET" else f"{method} applications"
+        elif "/applications/" in path:
+            kind = f"{method} application"
+        else:
+            kind = route
+        kinds[kind] += n
+    return dict(kinds)
+
+
+# ------------------------------------------------------------------------------------------------
+# The operator
+# ------------------------------------------------------------------------------------------------
+
+_FLAGS: list[str] | None = None
+
+
+def _optional_flags() -> list[str]:
+    """`--metrics-port 0` where the operator has a metrics endpoint (no fixed port: runs overlap)."""
+    global _FLAGS
+    if _FLAGS is None:
+        import subprocess
+
+        text = subprocess.run([sys.executable, "-m", "pingone_operator.cli", "run", "--help"], capture_output=True,
+                              text=True, env=child_env(), cwd=ROOT, timeout=60).stdout
+        _FLAGS = ["--metrics-port", "0"] if "--metrics-port" in text else []
+    return _FLAGS
+
+
+class Operator:
+    """`python -m pingone_operator.cli run --namespace NS` as a subprocess."""
+
+    def __init__(self, bench: Bench, namespace: str, sim: Simulator, name: str, **env: str) -> None:
+        self.namespace = namespace
+        extra = {"KUBECONFIG": str(bench.operator_kubeconfig), "LOG_LEVEL": "INFO", **sim.operator_env(), **env}
+        argv = [sys.executable, "-m", "pingone_operator.cli", "run", "--namespace", namespace, "--liveness-port", "0",
+                *_optional_flags()]
+        self.proc = ManagedProcess(name, argv, log_path=bench.workdir / f"{name}.log", env=child_env(extra),
+                                   cwd=ROOT, stop_timeout=30)
+        self.started_at = 0.0
+
+    def start(self, wait: bool = True) -> Operator:
+        self.started_at = time.monotonic()
+        self.proc.start()
+        if wait:
+            self.proc.wait_for_line(r"configured: PingOne API", timeout=90)
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.proc.pid is not None
+        return self.proc.pid
+
+    def rss_mb(self) -> float:
+        return rss_mb(self.pid)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.pid)
+
+    def stop(self) -> float:
+        t = time.monotonic()
+        self.proc.stop(30)
+        return time.monotonic() - t
+
+    def wait_idle(self, *, window: float = 3.0, threshold: float = 0.05, timeout: float = 600.0,
+                  min_runtime: float = 2.0) -> float:
+        """Seconds from start until the operator's CPU use over a trailing `window` stays under
+        `threshold` (fraction of one core); returns the start of that quiet window."""
+        samples: collections.deque[tuple[float, float]] = collections.deque()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            samples.append((now, self.cpu()))
+            while samples and now - samples[0][0] > window + 0.01:
+                samples.popleft()
+            t_first, c_first = samples[0]
+            if now - self.started_at >= min_runtime and now - t_first >= window - 0.26:
+                if (samples[-1][1] - c_first) / (now - t_first) < threshold:
+                    return t_first - self.started_at
+            time.sleep(0.25)
+        raise TimeoutError("operator did not become idle")
+
+
+# ------------------------------------------------------------------------------------------------
+# Ready watch
+# ------------------------------------------------------------------------------------------------
+
+class ReadyWatch:
+    """A cluster-wide watch on PingOneApplications: when each one was first seen Ready."""
+
+    def __init__(self, api: ApiClient) -> None:
+        self._custom = CustomObjectsApi(api)
+        self.ready_at: dict[tuple[str, str], float] = {}
+        self.modified: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ready-watch", daemon=True)
+        self._synced = threading.Event()
+
+    def start(self) -> ReadyWatch:
+        self._thread.start()
+        self._synced.wait(30)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                listing = self._custom.list_cluster_custom_object(GROUP, VERSION, PLURAL)
+                for obj in listing.get("items", []):
+                    self._see(obj, "LIST")
+                rv = listing["metadata"]["resourceVersion"]
+                self._synced.set()
+                w = kubernetes.watch.Watch()
+                for event in w.stream(self._custom.list_cluster_custom_object, GROUP, VERSION, PLURAL,
+                                      resource_version=rv, timeout_seconds=240, allow_watch_bookmarks=True):
+                    if self._stop.is_set():
+                        w.stop()
+                        return
+                    if event.get("type") in ("ADDED", "MODIFIED"):
+                        self._see(event["object"], event["type"])
+            except Exception as exc:  # noqa: BLE001 - re-list and watch again
+                if self._stop.is_set():
+                    return
+                progress(f"ready watch restarting after {type(exc).__name__}")
+                time.sleep(0.5)
+
+    def _see(self, obj: dict[str, Any], kind: str) -> None:
+        meta = obj.get("metadata") or {}
+        key = (meta.get("namespace", ""), meta.get("name", ""))
+        if kind == "MODIFIED":
+            self.modified[key] += 1
+        if key not in self.ready_at and is_ready(obj):
+            with self._cond:
+                self.ready_at[key] = time.monotonic()
+                self._cond.notify_all()
+
+    def wait_ready(self, keys: Iterable[tuple[str, str]], timeout: float,
+                   tick: Callable[[int, int], None] | None = None, tick_every: float = 10.0) -> float:
+        """Wait until every key is Ready; returns the time the last one was seen."""
+        keys = list(keys)
+        deadline = time.monotonic() + timeout
+        next_tick = time.monotonic() + tick_every
+        with self._cond:
+            while True:
+                missing = [k for k in keys if k not in self.ready_at]
+                if not missing:
+                    return max(self.ready_at[k] for k in keys) if keys else time.monotonic()
+                now = time.monotonic()
+                if now > deadline:
+                    raise TimeoutError(f"{len(missing)} of {len(keys)} not Ready after {timeout:.0f} s, "
+                                       f"e.g. {missing[:3]}")
+                if tick is not None and now >= next_tick:
+                    tick(len(keys) - len(missing), len(keys))
+                    next_tick = now + tick_every
+                self._cond.wait(min(0.5, max(0.01, deadline - now)))
+
+
+# ------------------------------------------------------------------------------------------------
+# The bench environment
+# ------------------------------------------------------------------------------------------------
+
+class Bench:
+    """Control plane with an audit log, the operator's ServiceAccount, API clients, a Ready watch."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="pingone-bench-"))
+        self.source_digest = snapshot_operator(self.workdir / "src")
+        policy = self.workdir / "audit-policy.yaml"
+        policy.write_text(AUDIT_POLICY)
+        self.audit = AuditLog(self.workdir / "audit.log")
+        self.cp = ControlPlane(extra_apiserver_args=[
+            f"--audit-policy-file={policy}", f"--audit-log-path={self.audit.path}",
+            "--audit-log-format=json", "--audit-log-maxsize=0", "--audit-log-mode=blocking",
+        ], log=lambda m: progress(f"controlplane: {m}") if "ready at" in m else None)
+        self.operator_kubeconfig = Path()
+        self.api: ApiClient | None = None
+        self.watch: ReadyWatch | None = None
+        self._pool = concurrent.futures.ThreadPoolExecutor(16, thread_name_prefix="bench-create")
+
+    def start(self) -> Bench:
+        self.cp.start()
+        # The CRD generated by the copied operator (equal to crds/pingoneapplications.yaml in a
+        # clean checkout, and never out of step with the copy).
+        import subprocess
+
+        crd = subprocess.run([sys.executable, "-m", "pingone_operator.cli", "crds"], capture_output=True, text=True,
+                             env=child_env(), cwd=ROOT, timeout=120, check=True).stdout
+        self.cp.kubectl("apply", "--server-side", "-f", "-", input=crd)
+        deadline = time.monotonic() + 60
+        while self.cp.kubectl("wait", "--for=condition=Established", "--timeout=30s", f"crd/{PLURAL}.{GROUP}",
+                              check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the PingOneApplication CRD did not become Established")
+            time.sleep(0.5)
+        configuration = kubernetes.client.Configuration()
+        kubernetes.config.load_kube_config(config_file=str(self.cp.kubeconfig), client_configuration=configuration)
+        configuration.connection_pool_maxsize = 32
+        self.api = ApiClient(configuration)
+        self.core = CoreV1Api(self.api)
+        self.custom = CustomObjectsApi(self.api)
+        # The operator runs as its own ServiceAccount, so the audit log tells its requests apart.
+        self.create_namespace(OPERATOR_NS)
+        self.core.create_namespaced_service_account(OPERATOR_NS, {"metadata": {"name": OPERATOR_SA}})
+        RbacAuthorizationV1Api(self.api).create_cluster_role_binding({
+            "metadata": {"name": "bench-pingone-operator"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+            "subjects": [{"kind": "ServiceAccount", "name": OPERATOR_SA, "namespace": OPERATOR_NS}],
+        })
+        self.operator_kubeconfig = serviceaccount_kubeconfig(
+            self.cp, OPERATOR_NS, OPERATOR_SA, duration="24h", path=self.workdir / "operator.kubeconfig")
+        self.watch = ReadyWatch(self.api).start()
+        return self
+
+    def stop(self, keep: bool = False) -> None:
+        if self.watch:
+            self.watch.stop()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.cp.stop()
+        if keep:
+            progress(f"kept bench files (logs, audit log) in {self.workdir}")
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def create_namespace(self, name: str) -> None:
+        try:
+            self.core.create_namespace({"metadata": {"name": name}})
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+
+    def create_resource(self, namespace: str, name: str, app_name: str) -> float:
+        """Create one PingOneApplication; returns the monotonic time just before the request."""
+        t = time.monotonic()
+        self.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, resource_body(name, app_name))
+        return t
+
+    def create_many(self, namespace: str, items: list[tuple[str, str]]) -> tuple[float, float]:
+        """Create all at once (16 client threads); returns (start, end) monotonic times."""
+        t0 = time.monotonic()
+        futures = [self._pool.submit(self.create_resource, namespace, n, a) for n, a in items]
+        for f in futures:
+            f.result()
+        return t0, time.monotonic()

@@ -1,0 +1,305 @@
+"""The five benchmarks of issue 7. Each returns a dict of raw per-run figures and summaries."""
+
+from __future__ import annotations
+
+import collections
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .baseline import Baseline
+from .harness import GROUP, PLURAL, VERSION, AuditLog, Bench, Operator, Simulator, count_diff, progress
+from .stats import percentile, slope, summary
+
+
+@dataclass
+class Params:
+    reps: int = 3  # repeated runs of time-to-Ready, memory at 100, bulk and restart
+    seq_n: int = 50  # sequential creates per time-to-Ready run
+    bulk_n: int = 1000  # resources created at once (bulk, steady state, memory, restart)
+    mem_small: int = 100  # the middle memory reading
+    rate_limit: float = 100.0  # simulator requests/s (PingOne: 100/s per source IP)
+    bulk_rps: float = 95.0  # PINGONE_REQUESTS_PER_SECOND of the operator in the bulk test
+    drift: float = 30.0  # shortened DRIFT_INTERVAL_SECONDS for steady state
+    intervals: int = 6  # measured drift intervals (6 x 600 s = one hour at the default interval)
+    ready_timeout: float = 900.0
+    profile: bool = False  # sample the operator with py-spy during the bulk run
+
+    @classmethod
+    def quick(cls) -> Params:
+        return cls(reps=1, seq_n=10, bulk_n=200, mem_small=50, drift=15.0, intervals=3, ready_timeout=300.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _names(prefix: str, n: int) -> list[tuple[str, str]]:
+    tag = uuid.uuid4().hex[:6]
+    return [(f"{prefix}-{i:04d}", f"{prefix}-{tag}-{i:04d}") for i in range(n)]
+
+
+def _pingone_writes(kinds: dict[str, int]) -> int:
+    return sum(v for k, v in kinds.items() if k.split(" ")[0] in ("POST", "PUT", "PATCH", "DELETE"))
+
+
+def _pingone_reads(kinds: dict[str, int]) -> int:
+    return sum(v for k, v in kinds.items() if k.startswith("GET"))
+
+
+# ------------------------------------------------------------------------------------------------
+# 1. Time to Ready (sequential) vs the baseline
+# ------------------------------------------------------------------------------------------------
+
+def time_to_ready(b: Bench, p: Params) -> dict[str, Any]:
+    runs = []
+    for rep in range(p.reps):
+        sim = Simulator(b.workdir, f"sim-seq-{rep}")
+        ns, base_ns = f"seq-{rep}", f"seq-baseline-{rep}"
+        b.create_namespace(ns)
+        b.create_namespace(base_ns)
+        op = Operator(b, ns, sim, f"operator-seq-{rep}").start()
+        # One warm-up resource each (imports, connections, the cached token), not measured.
+        op_times = []
+        for i, (name, app) in enumerate(_names("seq", p.seq_n + 1)):
+            t = b.create_resource(ns, name, app)
+            done = b.watch.wait_ready([(ns, name)], 120)
+            if i:
+                op_times.append(done - t)
+        op.proc.stop(30)
+
+        base = Baseline(api_url=sim.info["api_url"], auth_url=sim.info["auth_url"],
+                        environment_id=sim.environment_id, client_id=sim.info["client_id"],
+                        client_secret=sim.info["client_secret"], api=b.api)
+        base_times = []
+        for i, (name, app) in enumerate(_names("base", p.seq_n + 1)):
+            t = time.monotonic()
+            obj = b.custom.create_namespaced_custom_object(GROUP, VERSION, base_ns, PLURAL, {
+                "apiVersion": f"{GROUP}/{VERSION}", "kind": "PingOneApplication", "metadata": {"name": name},
+                "spec": {**_seed(), "name": app}})
+            base.provision(base_ns, name, obj["spec"], obj["metadata"]["uid"])
+            done = b.watch.wait_ready([(base_ns, name)], 60)
+            if i:
+                base_times.append(done - t)
+        base.close()
+        sim.stop()
+        run = {
+            "operator_p50_s": percentile(op_times, 50), "operator_p95_s": percentile(op_times, 95),
+            "baseline_p50_s": percentile(base_times, 50), "baseline_p95_s": percentile(base_times, 95),
+            "operator_s": [round(x, 4) for x in op_times], "baseline_s": [round(x, 4) for x in base_times],
+        }
+        run["ratio_p50"] = run["operator_p50_s"] / run["baseline_p50_s"]
+        run["ratio_p95"] = run["operator_p95_s"] / run["baseline_p95_s"]
+        runs.append(run)
+        progress(f"time to Ready run {rep + 1}/{p.reps}: operator p50 {run['operator_p50_s'] * 1000:.0f} ms "
+                 f"p95 {run['operator_p95_s'] * 1000:.0f} ms; baseline p50 {run['baseline_p50_s'] * 1000:.0f} ms "
+                 f"p95 {run['baseline_p95_s'] * 1000:.0f} ms; ratio {run['ratio_p50']:.2f}x")
+    return {"runs": runs, **{k: summary([r[k] for r in runs]) for k in (
+        "operator_p50_s", "operator_p95_s", "baseline_p50_s", "baseline_p95_s", "ratio_p50", "ratio_p95")}}
+
+
+def _seed() -> dict[str, Any]:
+    from .harness import SEED_SPEC
+
+    return dict(SEED_SPEC)
+
+
+# ------------------------------------------------------------------------------------------------
+# 4a. Memory at 0 and at a few resources
+# ------------------------------------------------------------------------------------------------
+
+def memory_small(b: Bench, p: Params) -> dict[str, Any]:
+    runs = []
+    for rep in range(p.reps):
+        sim = Simulator(b.workdir, f"sim-mem-{rep}")
+        ns = f"mem-{rep}"
+        b.create_namespace(ns)
+        op = Operator(b, ns, sim, f"operator-mem-{rep}").start()
+        op.wait_idle()
+        rss0 = op.rss_mb()
+        items = _names("mem", p.mem_small)
+        b.create_many(ns, items)
+        b.watch.wait_ready([(ns, n) for n, _ in items], p.ready_timeout)
+        op.wait_idle()
+        rss_small = op.rss_mb()
+        op.proc.stop(30)
+        sim.stop()
+        runs.append({"rss0_mb": rss0, "rss_small_mb": rss_small})
+        progress(f"memory run {rep + 1}/{p.reps}: RSS {rss0:.1f} MB at 0, {rss_small:.1f} MB at {p.mem_small}")
+    return {"runs": runs, "rss0_mb": summary([r["rss0_mb"] for r in runs]),
+            "rss_small_mb": summary([r["rss_small_mb"] for r in runs])}
+
+
+# ------------------------------------------------------------------------------------------------
+# 2. Bulk convergence under the rate limit (the last run's population is kept for 3, 4 and 5)
+# ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Population:
+    sim: Simulator
+    operator: Operator
+    namespace: str
+    n: int
+
+
+def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
+    runs = []
+    keep: Population | None = None
+    floor_calls = 3 * p.bulk_n + 1  # list + POST + GET secret per application, one token
+    floor_s = floor_calls / p.rate_limit
+    for rep in range(p.reps):
+        sim = Simulator(b.workdir, f"sim-bulk-{rep}", rate_limit=p.rate_limit)
+        ns = f"bulk-{rep}"
+        b.create_namespace(ns)
+        op = Operator(b, ns, sim, f"operator-bulk-{rep}", PINGONE_REQUESTS_PER_SECOND=str(p.bulk_rps)).start()
+        op.wait_idle()
+        rss0 = op.rss_mb()
+        sim.clear()
+        audit0 = b.audit.mark()
+        cpu0 = op.cpu()
+        items = _names(f"bulk{rep}", p.bulk_n)
+        keys = [(ns, n) for n, _ in items]
+        progress(f"bulk run {rep + 1}/{p.reps}: creating {p.bulk_n} resources at once "
+                 f"(simulator limit {p.rate_limit:g}/s, operator pacing {p.bulk_rps:g}/s)")
+        profiler = None
+        if p.profile:
+            from .profiling import Profile
+
+            profiler = Profile(op.pid, b.workdir / f"profile-bulk-{rep}.txt")
+        t0, t_created = b.create_many(ns, items)
+        progress(f"  created {p.bulk_n} in {t_created - t0:.1f} s")
+
+        def tick(ready: int, total: int) -> None:
+            c = sim.counts()
+            progress(f"  {ready}/{total} Ready after {time.monotonic() - t0:.0f} s; {c['total']} PingOne requests")
+
+        t_last = b.watch.wait_ready(keys, p.ready_timeout, tick=tick)
+        wall = t_last - t0
+        cpu_converge = op.cpu() - cpu0
+        profile = profiler.stop() if profiler else None
+        op.wait_idle()
+        rss_n = op.rss_mb()
+        audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
+        requests = sim.requests()
+        statuses = collections.Counter(r["status"] for r in requests)
+        counts = count_diff(sim.counts(), {})
+        n_429 = statuses.get(429, 0)
+        names = [a.get("name") for a in sim.applications() if str(a.get("name", "")).startswith(f"bulk{rep}-")]
+        dupes = len(names) - len(set(names))
+        run = {
+            "wall_s": wall, "create_s": t_created - t0, "floor_s": floor_s, "ratio_to_floor": wall / floor_s,
+            "pingone_requests": len(requests), "status_counts": {str(k): v for k, v in statuses.items()},
+            "requests_429": n_429, "fraction_429": n_429 / max(1, len(requests)), "by_kind": counts["kinds"],
+            "applications": len(names), "duplicates": dupes, "missing": p.bulk_n - len(set(names)),
+            "k8s": audit, "k8s_writes_per_resource": audit["writes"] / p.bulk_n,
+            "operator_cpu_s": cpu_converge, "rss0_mb": rss0, "rss_n_mb": rss_n,
+        }
+        if profile:
+            run["profile"] = profile
+        runs.append(run)
+        progress(f"bulk run {rep + 1}/{p.reps}: all {p.bulk_n} Ready in {wall:.1f} s = {run['ratio_to_floor']:.2f}x "
+                 f"the floor ({floor_s:.1f} s); {len(requests)} PingOne requests, {n_429} x 429 "
+                 f"({run['fraction_429'] * 100:.2f}%), {dupes} duplicates; operator CPU {cpu_converge:.1f} s; "
+                 f"RSS {rss_n:.1f} MB; {audit['writes']} Kubernetes writes")
+        if rep == p.reps - 1:
+            keep = Population(sim, op, ns, p.bulk_n)
+        else:
+            op.proc.stop(30)
+            sim.stop()
+    assert keep is not None
+    result = {"runs": runs, "floor_calls": floor_calls, "floor_s": floor_s}
+    for k in ("wall_s", "ratio_to_floor", "requests_429", "fraction_429", "duplicates", "pingone_requests",
+              "k8s_writes_per_resource", "operator_cpu_s", "rss0_mb", "rss_n_mb"):
+        result[k] = summary([r[k] for r in runs])
+    return result, keep
+
+
+# ------------------------------------------------------------------------------------------------
+# 5. Restart with in-sync resources
+# ------------------------------------------------------------------------------------------------
+
+def restart(b: Bench, p: Params, pop: Population) -> dict[str, Any]:
+    runs = []
+    for rep in range(p.reps):
+        c0 = pop.sim.counts()
+        a0 = b.audit.mark()
+        stop_s = pop.operator.stop()
+        op = Operator(b, pop.namespace, pop.sim, f"operator-restart-{rep}",
+                      PINGONE_REQUESTS_PER_SECOND=str(p.bulk_rps)).start(wait=False)
+        pop.operator = op
+        idle = op.wait_idle()
+        rss = op.rss_mb()
+        counts = count_diff(pop.sim.counts(), c0)
+        audit = AuditLog.tally(b.audit.events(a0, b.audit.mark()))
+        kinds = counts["kinds"]
+        run = {"time_to_idle_s": idle, "shutdown_s": stop_s, "pingone_writes": _pingone_writes(kinds),
+               "pingone_reads": _pingone_reads(kinds), "by_kind": kinds, "k8s": audit,
+               "k8s_writes": audit["writes"], "rss_mb": rss}
+        runs.append(run)
+        progress(f"restart run {rep + 1}/{p.reps}: idle {idle:.1f} s after start (shutdown took {stop_s:.1f} s); "
+                 f"PingOne writes {run['pingone_writes']}, reads {run['pingone_reads']} {kinds}; "
+                 f"Kubernetes writes {audit['writes']} {audit['writes_by']}")
+    return {"runs": runs, **{k: summary([r[k] for r in runs]) for k in (
+        "time_to_idle_s", "shutdown_s", "pingone_writes", "pingone_reads", "k8s_writes", "rss_mb")}}
+
+
+# ------------------------------------------------------------------------------------------------
+# 3 + 4b. Steady state with a shortened drift interval; RSS over an hour-equivalent of ticks
+# ------------------------------------------------------------------------------------------------
+
+def steady_state(b: Bench, p: Params, pop: Population) -> dict[str, Any]:
+    pop.operator.stop()
+    op = Operator(b, pop.namespace, pop.sim, "operator-steady", PINGONE_REQUESTS_PER_SECOND=str(p.bulk_rps),
+                  DRIFT_INTERVAL_SECONDS=str(p.drift)).start()
+    pop.operator = op
+    # First checks are spread over one interval after start, and a timer waits 5 s of quiet:
+    # measure from when every resource has had its first tick.
+    warmup = p.drift + 10.0
+    progress(f"steady state: drift interval {p.drift:g} s; warming up {warmup:.0f} s, then {p.intervals} intervals")
+    time.sleep(max(0.0, op.started_at + warmup - time.monotonic()))
+    samples = []
+    t_next = time.monotonic()
+    for k in range(p.intervals + 1):
+        time.sleep(max(0.0, t_next - time.monotonic()))
+        samples.append({"t": time.monotonic(), "counts": pop.sim.counts(), "audit": b.audit.path.stat().st_size,
+                        "rss_mb": op.rss_mb(), "cpu_s": op.cpu()})
+        if k:
+            progress(f"  interval {k}/{p.intervals}: {count_diff(samples[-1]['counts'], samples[-2]['counts'])['kinds']}"
+                     f"; RSS {samples[-1]['rss_mb']:.1f} MB")
+        t_next = samples[0]["t"] + (k + 1) * p.drift
+    intervals = []
+    ticks_total, tick_axis, rss_axis = 0, [0.0], [samples[0]["rss_mb"]]
+    for prev, cur in zip(samples, samples[1:]):
+        kinds = count_diff(cur["counts"], prev["counts"])["kinds"]
+        audit = AuditLog.tally(b.audit.events(prev["audit"], cur["audit"]))
+        ticks = kinds.get("GET application", 0)
+        ticks_total += ticks
+        tick_axis.append(float(ticks_total))
+        rss_axis.append(cur["rss_mb"])
+        intervals.append({
+            "seconds": cur["t"] - prev["t"], "by_kind": kinds,
+            "get_per_resource": ticks / pop.n, "secret_get_per_resource": kinds.get("GET secret", 0) / pop.n,
+            "list_per_resource": kinds.get("GET list", 0) / pop.n,
+            "pingone_writes": _pingone_writes(kinds), "k8s_writes": audit["writes"], "k8s_reads": audit["reads"],
+            "k8s_writes_by": audit["writes_by"], "k8s_reads_by": audit["reads_by"],
+            "rss_mb": cur["rss_mb"], "cpu_fraction": (cur["cpu_s"] - prev["cpu_s"]) / (cur["t"] - prev["t"]),
+        })
+    growth_per_tick_bytes = slope(tick_axis, rss_axis) * 1e6
+    result = {
+        "drift_interval_s": p.drift, "intervals": intervals, "ticks": ticks_total,
+        "rss_start_mb": samples[0]["rss_mb"], "rss_end_mb": samples[-1]["rss_mb"],
+        "rss_growth_mb": samples[-1]["rss_mb"] - samples[0]["rss_mb"],
+        "rss_growth_per_tick_bytes": growth_per_tick_bytes,
+    }
+    for k in ("get_per_resource", "secret_get_per_resource", "list_per_resource", "pingone_writes", "k8s_writes",
+              "k8s_reads", "rss_mb", "cpu_fraction"):
+        result[k] = summary([i[k] for i in intervals])
+    writes_by: collections.Counter[str] = collections.Counter()
+    for i in intervals:
+        writes_by.update(i["k8s_writes_by"])
+    result["k8s_writes_by"] = dict(writes_by)
+    progress(f"steady state: GET/resource/interval {result['get_per_resource']['median']:.3f}, PingOne writes "
+             f"{sum(i['pingone_writes'] for i in intervals)}, Kubernetes writes {sum(writes_by.values())} "
+             f"{dict(writes_by)}; RSS {samples[0]['rss_mb']:.1f} -> {samples[-1]['rss_mb']:.1f} MB over "
+             f"{ticks_total} ticks ({growth_per_tick_bytes:.0f} B/tick)")
+    return result
