@@ -16,7 +16,7 @@ from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
 from . import GROUP, KIND, PLURAL, VERSION
-from .reconcile import Resource, SecretConflict, StoredSecret
+from .reconcile import Resource, SecretConflict, SecretStoreFailed, StoredSecret
 
 MANAGED_BY = "pingone-operator"
 LABEL_APPLICATION = f"{GROUP}/application"
@@ -69,7 +69,7 @@ class KubeSecretStore:
         except ApiException as exc:
             if exc.status == 404:
                 return None
-            raise SecretConflict(f"cannot read Secret {secret_name}: HTTP {exc.status} {exc.reason}") from None
+            raise SecretStoreFailed(f"cannot read Secret {secret_name}: HTTP {exc.status} {exc.reason}", exc.status) from None
         if not _ours(current, resource):
             raise SecretConflict(
                 f"Secret {secret_name} exists and is not owned by this PingOneApplication; "
@@ -100,7 +100,7 @@ class KubeSecretStore:
             self._core.patch_namespaced_secret(secret_name, resource.namespace, {"metadata": metadata, "data": patch_data})
             return "updated"
         except ApiException as exc:
-            raise SecretConflict(f"cannot write Secret {secret_name}: HTTP {exc.status} {exc.reason}") from None
+            raise SecretStoreFailed(f"cannot write Secret {secret_name}: HTTP {exc.status} {exc.reason}", exc.status) from None
 
 
 def _labels(resource: Resource) -> dict[str, str]:

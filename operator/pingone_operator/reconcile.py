@@ -72,6 +72,14 @@ class SecretConflict(Exception):
     """The Secret's name is taken by a Secret this resource does not own."""
 
 
+class SecretStoreFailed(Exception):
+    """Kubernetes refused or failed a read or write of the Secret."""
+
+    def __init__(self, message: str, status: int | None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class StoredSecret:
     """The credentials Secret as it is in Kubernetes (ours: a foreign one raises SecretConflict)."""
@@ -121,6 +129,9 @@ def classify(exc: Exception) -> Failure:
         )
     if isinstance(exc, SecretConflict):
         return Failure("SecretConflict", str(exc), retry=True)
+    if isinstance(exc, SecretStoreFailed):
+        reason = "SecretForbidden" if exc.status == 403 else "SecretUnavailable"
+        return Failure(reason, str(exc), retry=True)
     if isinstance(exc, PingOneError):
         return Failure("PingOneUnavailable", str(exc), retry=True)
     return Failure("InternalError", f"{type(exc).__name__}: {exc}", retry=True)
@@ -170,7 +181,7 @@ class Reconciler:
             await self._ensure_secret(resource, env, app, secret_name, outcome, read_secret, rotated)
         except _Stop as stop:
             return self._failed(resource, outcome, stop.failure)
-        except (PingOneError, SecretConflict) as exc:
+        except (PingOneError, SecretConflict, SecretStoreFailed) as exc:
             return self._failed(resource, outcome, classify(exc))
 
         status = outcome.status

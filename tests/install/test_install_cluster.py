@@ -428,3 +428,87 @@ def test_operator_runs_under_namespaced_roles(chart_rbac, sa_kubeconfig, operato
     # nine times (about a minute) before handling anything.
     denied = [line for line in operator.logs().splitlines() if FORBIDDEN.search(line)]
     assert not denied, "\n".join(denied)
+
+
+def _drift_corrected(kubectl, simulator, namespace: str) -> None:
+    """A change behind the operator's back is undone (GET, PUT, status patch, Event) under the role."""
+    from tests.e2e.helpers import SimulatorAdmin
+
+    admin = SimulatorAdmin(simulator)
+    name = f"rbac-drift-{secrets.token_hex(3)}"
+    body = copy.deepcopy(APPLICATION)
+    body["metadata"] = {"name": name, "namespace": namespace}
+    body["spec"]["name"] = f"RBAC-{name}"
+    kubectl("apply", "-f", "-", input=json.dumps(body))
+
+    def status() -> dict[str, Any]:
+        return json.loads(kubectl("get", "pingoneapplication", name, "-n", namespace, "-o", "json").stdout).get(
+            "status") or {}
+
+    app_id = wait_until(lambda: status().get("applicationId"), 40, f"{name} created")
+    wait_until(lambda: status().get("secretName"), 40, f"{name} Ready")
+    admin.patch_app(app_id, {"enabled": False})
+    wait_until(lambda: admin.app(app_id)["enabled"] is True, 40, "drift corrected under the chart's role")
+
+
+def test_operator_under_the_clusterrole_corrects_drift_and_uses_a_connection(
+        chart_rbac, sa_kubeconfig, operator_factory, simulator, kubectl, namespace, crd_installed):
+    """The rest of the RBAC proof: drift correction, and a PingOneConnection (its credentials Secret
+    in the operator's namespace, namespace labels, the connection's status)."""
+    sa = chart_rbac()
+    config = sa_kubeconfig(namespace, sa)
+    kubectl("create", "secret", "generic", "conn-worker", "-n", namespace,
+            f"--from-literal=client-id={simulator.client_id}", f"--from-literal=client-secret={simulator.client_secret}")
+    connection = f"rbac-{secrets.token_hex(3)}"
+    kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "pingone-operator.dev/v1alpha1", "kind": "PingOneConnection", "metadata": {"name": connection},
+        "spec": {"apiUrl": simulator.api_url, "authUrl": simulator.auth_url, "environmentId": simulator.environment_id,
+                 "credentialsSecret": {"name": "conn-worker"}, "namespaceSelector": {"matchLabels": {
+                     "kubernetes.io/metadata.name": namespace}}}}))
+    try:
+        operator = operator_factory(kubeconfig=config, args=["--all-namespaces"], extra_env={
+            "DRIFT_INTERVAL_SECONDS": "3", "OPERATOR_NAMESPACE": namespace})
+        _drift_corrected(kubectl, simulator, namespace)
+        body = copy.deepcopy(APPLICATION)
+        body["metadata"] = {"name": "via-connection", "namespace": namespace}
+        body["spec"].update(name="RBAC-via-connection", connectionRef={"name": connection})
+        kubectl("apply", "-f", "-", input=json.dumps(body))
+        wait_until(lambda: json.loads(kubectl("get", "pingoneapplication", "via-connection", "-n", namespace,
+                                              "-o", "json").stdout).get("status", {}).get("secretName"),
+                   40, "Ready through the connection")
+        conn = json.loads(kubectl("get", "pingoneconnection", connection, "-o", "json").stdout)
+        assert [c["status"] for c in conn["status"]["conditions"] if c["type"] == "Ready"] == ["True"]
+        operator.stop()
+        denied = [line for line in operator.logs().splitlines() if FORBIDDEN.search(line)]
+        assert not denied, "\n".join(denied)
+    finally:
+        kubectl("delete", "pingoneconnection", connection, "--wait=false", check=False)
+
+
+def test_rbac_proof_has_teeth(chart_rbac, sa_kubeconfig, operator_factory, kubectl, namespace, crd_installed):
+    """Without one rule the chart grants (create on Secrets), the operator cannot finish: the proof
+    above would notice a missing permission."""
+    sa = chart_rbac()
+    bindings = json.loads(kubectl("get", "clusterrolebindings", "-o", "json").stdout)["items"]
+    (role_name,) = [b["roleRef"]["name"] for b in bindings
+                    if any(s.get("name") == sa and s.get("namespace") == namespace for s in b.get("subjects") or [])]
+    role = json.loads(kubectl("get", "clusterrole", role_name, "-o", "json").stdout)
+    for rule in role["rules"]:
+        if "secrets" in rule.get("resources", []):
+            rule["verbs"] = [v for v in rule["verbs"] if v != "create"]
+    kubectl("replace", "-f", "-", input=json.dumps(role))
+    config = sa_kubeconfig(namespace, sa)
+    assert not _can_i(kubectl, config, "create", "secrets", namespace)
+    operator_factory(kubeconfig=config, args=["--all-namespaces"])
+    body = copy.deepcopy(APPLICATION)
+    body["metadata"] = {"name": "teeth", "namespace": namespace}
+    body["spec"]["name"] = "RBAC-teeth"
+    kubectl("apply", "-f", "-", input=json.dumps(body))
+
+    def ready_condition() -> dict[str, Any]:
+        obj = json.loads(kubectl("get", "pingoneapplication", "teeth", "-n", namespace, "-o", "json").stdout)
+        return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c["type"] == "Ready"), {})
+
+    condition = wait_until(lambda: ready_condition().get("reason") == "SecretForbidden" and ready_condition(), 40,
+                           "the missing permission to show in the Ready condition")
+    assert condition["status"] == "False" and "403" in condition["message"]
