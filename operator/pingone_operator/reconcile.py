@@ -337,7 +337,12 @@ class Reconciler:
             else:  # between secret checks, keep the secret the Secret already holds
                 data.update({k: v for k, v in stored.data.items() if k in SECRET_KEYS})
         result = await self.credentials.write(resource, secret_name, data, stored)
-        if result == "created":
+        created = next((i for i, e in enumerate(outcome.events) if e.reason == "Created"), None)
+        if result == "created" and created is not None:
+            # One Event per create, not two: each Event is a Kubernetes write.
+            event = outcome.events[created]
+            outcome.events[created] = Event(event.type, event.reason, f"{event.message}; credentials in Secret {secret_name}")
+        elif result == "created":
             outcome.events.append(Event("Normal", "SecretCreated", f"wrote client credentials to Secret {secret_name}"))
         elif result == "updated":
             outcome.events.append(Event("Normal", "SecretUpdated", f"updated client credentials in Secret {secret_name}"))

@@ -132,7 +132,8 @@ async def test_create_records_intent_then_identity_then_writes_secret(world):
     assert secret["client-secret"] == f"secret-of-{app_id}" and secret["client-id"] == app_id
     assert secret["token-endpoint"] == f"{AUTH}/{ENV}/as/token"
     assert secret["token-endpoint-auth-method"] == "CLIENT_SECRET_JWT"
-    assert [e.reason for e in outcome.events] == ["Created", "SecretCreated"]
+    assert [e.reason for e in outcome.events] == ["Created"]  # one Event (one write) per create
+    assert "shared-web-app-oidc" in outcome.events[0].message
 
 
 async def test_unchanged_spec_costs_no_write_and_no_status_change(world):
