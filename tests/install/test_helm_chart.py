@@ -442,10 +442,10 @@ PASS_THROUGH = ("podSecurityContext", "securityContext", "resources")
 
 
 def test_every_value_is_documented():
-    docs = (REPO_ROOT / "docs" / "install.md").read_text()
-    docs = docs.split("### Helm values", 1)[1].split("\n### ", 1)[0]
+    docs = (REPO_ROOT / "README.md").read_text()
+    docs = docs.split("### Helm values", 1)[1].split("\n## ", 1)[0]
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     rows = set(re.findall(r"^\| `([^`]+)` \|", docs, re.M))
     expected = {leaf.split(".")[0] if leaf.startswith(PASS_THROUGH) else leaf for leaf in _leaves(values)}
-    assert expected - rows == set(), "values missing from the table in docs/install.md"
-    assert rows - expected == set(), "rows in docs/install.md for values the chart does not have"
+    assert expected - rows == set(), "values missing from the README's Helm values table"
+    assert rows - expected == set(), "rows in the README's Helm values table for values the chart does not have"
