@@ -203,6 +203,30 @@ async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, 
     _deliver(outcome, resource, body, patch, retry)
 
 
+def _status_is_current(body: kopf.Body) -> bool:
+    """The last sync's outcome reached status (a Ready condition about this generation)."""
+    generation = body["metadata"].get("generation")
+    ready = next((c for c in (body.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
+    return ready is not None and ready.get("observedGeneration") == generation
+
+
+@kopf.on.resume(*RESOURCE, id="resume")
+async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
+                 connection_specs: kopf.Index, reason: kopf.Reason, **_: Any) -> None:
+    """After a restart, finish a sync whose status never landed; otherwise cost nothing.
+
+    kopf writes a handler's outcome in two patches (metadata, then status): a crash between them
+    leaves the change marked handled but without its status, and kopf would not run it again.
+    """
+    if reason != kopf.Reason.RESUME:
+        return  # kopf mixes resume handlers into a change seen at start-up: `sync` handles that
+    if _status_is_current(body) or body["metadata"].get("deletionTimestamp"):
+        return
+    indexes = {"claims": claims, "connection_specs": connection_specs}
+    resource, outcome = await _sync("change", body, memo, indexes)
+    _deliver(outcome, resource, body, patch, retry)
+
+
 @kopf.on.field(*RESOURCE, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
 async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index,
                  connection_specs: kopf.Index, new: Any, **_: Any) -> None:

@@ -12,11 +12,12 @@ import base64
 from typing import Any
 
 import kubernetes
+import urllib3
 from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
 from . import GROUP, KIND, PLURAL, VERSION
-from .reconcile import Resource, SecretConflict, SecretStoreFailed, StoredSecret
+from .reconcile import KubernetesUnavailable, Resource, SecretConflict, SecretStoreFailed, StoredSecret
 
 MANAGED_BY = "pingone-operator"
 LABEL_APPLICATION = f"{GROUP}/application"
@@ -56,12 +57,12 @@ class KubeSecretStore:
         self._core = CoreV1Api(api)
 
     async def read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
-        return await asyncio.to_thread(self._read, resource, secret_name)
+        return await _off_loop(self._read, resource, secret_name)
 
     async def write(
         self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None
     ) -> str:
-        return await asyncio.to_thread(self._write, resource, secret_name, data, stored)
+        return await _off_loop(self._write, resource, secret_name, data, stored)
 
     def _read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
         try:
@@ -112,7 +113,18 @@ class KubeStatusWriter:
         self._custom = CustomObjectsApi(api)
 
     async def patch_status(self, resource: Resource, fields: dict[str, Any]) -> None:
-        await asyncio.to_thread(
-            self._custom.patch_namespaced_custom_object_status,
-            GROUP, VERSION, resource.namespace, PLURAL, resource.name, {"status": fields},
-        )
+        try:
+            await _off_loop(
+                self._custom.patch_namespaced_custom_object_status,
+                GROUP, VERSION, resource.namespace, PLURAL, resource.name, {"status": fields},
+            )
+        except ApiException as exc:
+            raise KubernetesUnavailable(f"cannot write status: HTTP {exc.status} {exc.reason}") from None
+
+
+async def _off_loop(func: Any, *args: Any) -> Any:
+    """Run a blocking client call in a thread; a connection failure becomes KubernetesUnavailable."""
+    try:
+        return await asyncio.to_thread(func, *args)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        raise KubernetesUnavailable(f"Kubernetes API unreachable: {type(exc).__name__}") from None

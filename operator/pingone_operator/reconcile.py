@@ -80,6 +80,10 @@ class SecretStoreFailed(Exception):
         self.status = status
 
 
+class KubernetesUnavailable(Exception):
+    """The API server could not be reached (or failed) for one of the operator's own writes."""
+
+
 @dataclass(frozen=True)
 class StoredSecret:
     """The credentials Secret as it is in Kubernetes (ours: a foreign one raises SecretConflict)."""
@@ -132,6 +136,8 @@ def classify(exc: Exception) -> Failure:
     if isinstance(exc, SecretStoreFailed):
         reason = "SecretForbidden" if exc.status == 403 else "SecretUnavailable"
         return Failure(reason, str(exc), retry=True)
+    if isinstance(exc, KubernetesUnavailable):
+        return Failure("KubernetesUnavailable", str(exc), retry=True)
     if isinstance(exc, PingOneError):
         return Failure("PingOneUnavailable", str(exc), retry=True)
     return Failure("InternalError", f"{type(exc).__name__}: {exc}", retry=True)
@@ -181,7 +187,7 @@ class Reconciler:
             await self._ensure_secret(resource, env, app, secret_name, outcome, read_secret, rotated)
         except _Stop as stop:
             return self._failed(resource, outcome, stop.failure)
-        except (PingOneError, SecretConflict, SecretStoreFailed) as exc:
+        except (PingOneError, SecretConflict, SecretStoreFailed, KubernetesUnavailable) as exc:
             return self._failed(resource, outcome, classify(exc))
 
         status = outcome.status

@@ -359,6 +359,24 @@ class ControlPlane(_ClusterBase):
         with self._lock:
             self._stop_locked()
 
+    def restart_apiserver(self, down_seconds: float = 0.0, stop_timeout: float | None = None) -> float:
+        """Stop kube-apiserver (SIGTERM, SIGKILL after `stop_timeout`) and start it again on the same
+        port and etcd; returns once /readyz answers, with the seconds it was unreachable."""
+        with self._lock:
+            if not self._started or self.apiserver is None:
+                raise ControlPlaneError("the control plane is not running")
+            t0 = time.monotonic()
+            self.apiserver.stop(self.stop_timeout if stop_timeout is None else stop_timeout)
+            time.sleep(max(0.0, down_seconds - (time.monotonic() - t0)))
+            self.apiserver.start()
+            try:
+                self.apiserver.wait_for_http(f"{self.server}/readyz", timeout=self.startup_timeout,
+                                             headers={"Authorization": f"Bearer {self.admin_token}"},
+                                             ssl_context=self.ssl_context())
+            except ProcessError as exc:
+                raise ControlPlaneError(f"kube-apiserver did not come back: {exc}") from exc
+            return time.monotonic() - t0
+
     def cluster_entry(self) -> dict[str, Any]:
         assert self.ca_file is not None
         return {"server": self.server,

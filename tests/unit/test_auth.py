@@ -138,3 +138,31 @@ async def test_unreachable_token_endpoint():
     tokens = TokenProvider(http, TOKEN_URL, "w", Secret(SECRET), "CLIENT_SECRET_BASIC")
     with pytest.raises(Unreachable):
         await tokens.token()
+
+
+async def test_a_failed_token_request_answers_every_waiting_caller():
+    seen = []
+    tokens, clock = await provider(seen, "CLIENT_SECRET_BASIC", status=503)
+    results = await asyncio.gather(*(tokens.token() for _ in range(10)), return_exceptions=True)
+    assert all(isinstance(r, TokenRequestFailed) for r in results)
+    assert len(seen) == 1  # one request for the outage, not one per caller
+    clock.now += 2
+    with pytest.raises(TokenRequestFailed):
+        await tokens.token()
+    assert len(seen) == 2  # after the hold, it tries again
+
+
+async def test_token_requests_go_through_the_pacer():
+    from pingone_operator.pingone.pacing import RequestPacer
+
+    class CountingPacer(RequestPacer):
+        acquired = 0
+
+        async def acquire(self):
+            CountingPacer.acquired += 1
+
+    seen = []
+    http = httpx.AsyncClient(transport=httpx.MockTransport(token_server(seen)))
+    tokens = TokenProvider(http, TOKEN_URL, "w", Secret(SECRET), "CLIENT_SECRET_BASIC", pacer=CountingPacer(10))
+    await tokens.token()
+    assert CountingPacer.acquired == 1

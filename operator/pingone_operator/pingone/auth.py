@@ -18,12 +18,16 @@ import httpx
 import jwt
 
 from ..config import Secret
-from .errors import TokenRequestFailed, Unreachable, parse_retry_after
+from .errors import PingOneError, TokenRequestFailed, Unreachable, parse_retry_after
+from .pacing import RequestPacer
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_SECONDS = 300
 # Refresh this long before the token's expiry, so a request never leaves with a dying token.
 REFRESH_MARGIN_SECONDS = 60
+# A failed token request answers every caller for this long (or Retry-After), instead of each
+# caller sending its own during an outage.
+FAILURE_HOLD_SECONDS = 1.0
 
 
 def client_assertion(client_id: str, secret: str, audience: str, now: float | None = None) -> str:
@@ -80,6 +84,7 @@ class TokenProvider:
         client_secret: Secret,
         method: str = "CLIENT_SECRET_BASIC",
         clock: Callable[[], float] = time.monotonic,
+        pacer: RequestPacer | None = None,
     ) -> None:
         self._http = http
         self._token_url = token_url
@@ -88,6 +93,8 @@ class TokenProvider:
         self._method = method
         self._clock = clock
         self._token: AccessToken | None = None
+        self._failure: tuple[float, PingOneError] | None = None
+        self._pacer = pacer
         self._lock = asyncio.Lock()
         self.requests = 0  # token requests sent; for tests and metrics
 
@@ -99,7 +106,17 @@ class TokenProvider:
             current = self._token
             if current and current.fresh(self._clock()):
                 return current.value
-            self._token = await self._fetch()
+            if self._failure and self._clock() < self._failure[0]:
+                raise self._failure[1]  # ...or its failure: one request per outage, not one per caller
+            if self._pacer:
+                await self._pacer.acquire()  # token requests count against the same rate limit
+            try:
+                self._token = await self._fetch()
+            except PingOneError as exc:
+                hold = max(FAILURE_HOLD_SECONDS, getattr(exc, "retry_after", 0.0) or 0.0)
+                self._failure = (self._clock() + hold, exc)
+                raise
+            self._failure = None
             return self._token.value
 
     def invalidate(self, stale: str) -> None:

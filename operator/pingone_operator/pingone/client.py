@@ -87,18 +87,20 @@ class PingOneClient:
             limits=httpx.Limits(max_connections=settings.max_concurrency * 2),
             headers={"User-Agent": "pingone-operator"},
         )
+        pacer = RequestPacer(settings.requests_per_second)
         tokens = TokenProvider(
             http,
             settings.token_url,
             settings.client_id,
             settings.client_secret,
             settings.token_auth_method,
+            pacer=pacer,
         )
         return cls(
             settings.api_url,
             tokens,
             http,
-            pacer=RequestPacer(settings.requests_per_second),
+            pacer=pacer,
             max_concurrency=settings.max_concurrency,
             **kwargs,
         )
