@@ -21,12 +21,12 @@ RUN python -m venv /opt/pingone-operator
 ENV PATH=/opt/pingone-operator/bin:$PATH
 WORKDIR /src
 # Only what `pip install .` reads (see .dockerignore): the metadata, the readme it names, the code.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY operator ./operator
-# Dependencies come from pyproject.toml. Bytecode is compiled now, so the read-only root
+# Dependencies come from pyproject.toml, at the exact versions of constraints.txt. Bytecode is compiled now, so the read-only root
 # filesystem never needs a write at start-up; pip itself is not needed at run time.
 RUN pip install --upgrade pip \
- && pip install . \
+ && pip install --constraint constraints.txt . \
  && pip check \
  && python -m compileall -q /opt/pingone-operator \
  && pip uninstall --yes pip

@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv controlplane test test-unit test-e2e demo crds check-crds bench clean
+.PHONY: help venv controlplane test test-unit test-e2e demo crds bench constraints clean
 
 help:
 	@echo "make demo        run the operator end to end on a local API server + PingOne simulator"
@@ -45,6 +45,14 @@ demo: $(STAMP) controlplane
 
 bench: $(STAMP) controlplane
 	$(BIN)/python -m bench
+
+# Exact runtime versions for the image: the closure of pyproject.toml's ranges in a fresh venv.
+constraints:
+	rm -rf .cache/constraints-venv && $(PYTHON) -m venv .cache/constraints-venv
+	.cache/constraints-venv/bin/pip install --quiet --upgrade pip && .cache/constraints-venv/bin/pip install --quiet .
+	{ echo "# Exact versions for the image (Dockerfile: pip install -c constraints.txt .): the runtime closure of"; \
+	  echo "# pyproject.toml's ranges, tested together. Regenerate with \`make constraints\`."; \
+	  .cache/constraints-venv/bin/pip freeze --exclude pingone-operator; } > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -64,7 +64,8 @@ def test_multi_stage_from_a_slim_python_base():
 
 def test_dependencies_come_from_the_project_metadata():
     runs = " ".join(a for k, a in stages()[0] if k == "RUN")
-    assert re.search(r"pip install (--[\w-]+ )*\.(\s|$)", runs), "install with `pip install .`"
+    assert re.search(r"pip install --constraint constraints\.txt \.(\s|$)", runs), \
+        "install with `pip install --constraint constraints.txt .`"
     assert "requirements" not in runs
     copies = [a for k, a in stages()[0] if k == "COPY"]
     assert any("pyproject.toml" in c for c in copies) and any(c.startswith("operator") for c in copies)
@@ -150,10 +151,10 @@ def build_context() -> list[str]:
 
 def test_dockerignore_keeps_the_context_to_what_pip_needs():
     context = build_context()
-    for needed in ("pyproject.toml", "README.md", "operator/pingone_operator/cli.py",
+    for needed in ("pyproject.toml", "README.md", "constraints.txt", "operator/pingone_operator/cli.py",
                    "operator/pingone_operator/py.typed"):
         assert needed in context
-    assert all(f in ("pyproject.toml", "README.md") or f.startswith("operator/pingone_operator/") for f in context), \
+    assert all(f in ("pyproject.toml", "README.md", "constraints.txt") or f.startswith("operator/pingone_operator/") for f in context), \
         [f for f in context if not f.startswith("operator/")]
     assert not [f for f in context if "__pycache__" in f or f.endswith(".pyc") or ".egg-info" in f]
     assert fnmatch.filter(context, "operator/pingone_operator/*.py")
@@ -171,7 +172,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
     python = env_dir / "bin" / "python"
     result = subprocess.run(
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet", str(context)],
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--quiet",
+         "--constraint", str(context / "constraints.txt"), str(context)],
         capture_output=True, text=True, timeout=900, cwd=tmp,
     )
     assert result.returncode == 0, f"pip install of the build context failed:\n{result.stdout}\n{result.stderr}"
