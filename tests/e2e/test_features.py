@@ -47,6 +47,10 @@ def test_rotation_keeps_the_old_secret_working_through_the_overlap(simulator, ku
     assert status["trigger"] == "v2" and status["previousExpiresAt"] and status["lastRotatedAt"]
     assert "SecretRotated" in kube.event_reasons("rotating")
     assert admin.secret(obj["status"]["applicationId"])["secret"] == new
+    metrics = httpx.get(operator.metrics_url, timeout=10).text
+    labels = f'{{name="rotating",namespace="{kube.ns}"}}'
+    assert f"pingone_operator_secret_rotation_timestamp_seconds{labels}" in metrics
+    assert f"pingone_operator_previous_secret_expiry_timestamp_seconds{labels}" in metrics
 
     admin.http.post("/clock/advance", json={"seconds": 121}).raise_for_status()
     assert token_status(simulator, client_id, old) == 401  # the overlap is over
