@@ -105,10 +105,11 @@ async def _reconciler(memo: kopf.Memo, resource: Resource, connection_specs: kop
 
 
 @kopf.index(*RESOURCE, id="claims")
-def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> dict[str, str] | None:
-    """Which resource manages which PingOne application: adoption must never take one over."""
-    app_id = (body.get("status") or {}).get("applicationId") or (body.get("spec") or {}).get("adoptApplicationId")
-    return {app_id: f"{namespace}/{name}:{uid}"} if app_id else None
+def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> dict[str, tuple[str, str, bool]] | None:
+    """Which resource manages (or wants to adopt) which PingOne application."""
+    managed = (body.get("status") or {}).get("applicationId")
+    app_id = managed or (body.get("spec") or {}).get("adoptApplicationId")
+    return {app_id: (f"{namespace}/{name}", uid, bool(managed))} if app_id else None
 
 
 def _resource(body: kopf.Body, spec: PingOneApplicationSpec) -> Resource:
@@ -164,10 +165,12 @@ def _deliver(outcome: Outcome, resource: Resource, body: kopf.Body, patch: kopf.
 
 
 def _claimed_by_another(resource: Resource, claims: kopf.Index) -> str | None:
-    app_id = resource.status.get("applicationId") or resource.spec.adoptApplicationId
-    for claim in claims.get(app_id, []) if app_id else []:
-        owner, _, uid = claim.rpartition(":")
-        if uid != resource.uid:
+    """Adoption never takes over an application another resource manages. The manager keeps it;
+    between two resources adopting the same one at once, the lower uid wins (both agree on it)."""
+    if resource.status.get("applicationId") or not resource.spec.adoptApplicationId:
+        return None
+    for owner, uid, managed in claims.get(resource.spec.adoptApplicationId, []):
+        if uid != resource.uid and (managed or uid < resource.uid):
             return owner
     return None
 
