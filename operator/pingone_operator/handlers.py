@@ -255,18 +255,19 @@ def _drift_interval() -> float:
 
 
 @kopf.timer(*RESOURCE, id="drift", interval=_drift_interval(), initial_delay=_drift_delay, idle=5)
-async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index,
+async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
                 connection_specs: kopf.Index, **_: Any) -> None:
     if not (body.get("status") or {}).get("applicationId"):
         return  # not created yet, or a failed create: the change handler owns that
     # The client secret is re-read from PingOne less often than the application (one GET a tick).
     read_secret = time.monotonic() - memo.get("secret_checked", float("-inf")) >= memo.secret_check_interval
+    indexes = {"claims": claims, "connection_specs": connection_specs}
+    resource, outcome = await _sync("drift", body, memo, indexes, read_secret=read_secret)
     try:
-        indexes = {"claims": claims, "connection_specs": connection_specs}
-        resource, outcome = await _sync("drift", body, memo, indexes, read_secret=read_secret)
-        _deliver(outcome, resource, body, patch, retry=0)
-    except (kopf.TemporaryError, kopf.PermanentError):
-        pass  # the status and Event tell it; the next tick tries again
+        # A TemporaryError makes kopf run this timer again after its delay, not a whole interval later.
+        _deliver(outcome, resource, body, patch, retry)
+    except kopf.PermanentError:
+        pass  # the status and Event tell it; the next tick looks again
 
 
 @kopf.on.delete(*RESOURCE, id="cleanup", retries=DELETE_RETRIES, backoff=10)

@@ -208,9 +208,9 @@ class PingOneClient:
 
     async def _send_once(self, method: str, url: str, json: Any, params: dict[str, str] | None) -> dict[str, Any]:
         token = await self.tokens.token()
-        if self._pacer:
-            await self._pacer.acquire()
         async with self._slots:
+            if self._pacer:  # right before sending: a 429 pause also holds requests queued for a slot
+                await self._pacer.acquire()
             started = time.monotonic()
             try:
                 response = await self._http.request(
