@@ -63,7 +63,7 @@ async def _serve(config: SimulatorConfig, print_credentials: bool) -> None:
         parts = [f"PINGONE_API_URL={running.api_url}", f"PINGONE_AUTH_URL={running.auth_url}",
                  f"PINGONE_ENVIRONMENT_ID={running.environment_id}"]
         if worker is not None:
-            parts += [f"PINGONE_CLIENT_ID={worker.client_id}", f"PINGONE_AUTH_METHOD={worker.auth_method}"]
+            parts += [f"PINGONE_CLIENT_ID={worker.client_id}", f"PINGONE_TOKEN_AUTH_METHOD={worker.auth_method}"]
             if print_credentials:
                 parts.append(f"PINGONE_CLIENT_SECRET={worker.client_secret}")
         print("PingOne simulator listening: " + " ".join(parts), flush=True)
