@@ -95,10 +95,15 @@ class KubeSecretStore:
                         "metadata": {"name": secret_name, "namespace": resource.namespace, **metadata}}
                 self._core.create_namespaced_secret(resource.namespace, body)
                 return "created"
-            # A merge patch; `null` removes keys we no longer write (e.g. an expired previous secret).
+            # A JSON merge patch: `null` removes keys we no longer write (e.g. an expired previous
+            # secret), and ownerReferences is replaced whole, so a re-created resource takes over its
+            # Secret instead of adding a second controller reference (which the API refuses).
             patch_data: dict[str, Any] = {k: None for k in stored.data if k not in encoded}
             patch_data.update(encoded)
-            self._core.patch_namespaced_secret(secret_name, resource.namespace, {"metadata": metadata, "data": patch_data})
+            self._core.patch_namespaced_secret(
+                secret_name, resource.namespace, {"metadata": metadata, "data": patch_data},
+                _content_type="application/merge-patch+json",
+            )
             return "updated"
         except ApiException as exc:
             raise SecretStoreFailed(f"cannot write Secret {secret_name}: HTTP {exc.status} {exc.reason}", exc.status) from None
