@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from tests.controlplane.process import ManagedProcess, ProcessError, free_port
+from tests.e2e.helpers import Kube, SimulatorAdmin
 
 SIMULATOR_READY = re.compile(r"PINGONE_API_URL=(?P<api>\S+)\s+PINGONE_AUTH_URL=(?P<auth>\S+)")
 
@@ -225,3 +226,43 @@ def operator_factory(
         return handle.wait_ready() if wait else handle
 
     return factory
+
+
+# --- The operator's own fixtures, shared by every suite that runs it ---------------------------
+
+DRIFT = "3"  # seconds: short, so drift tests finish quickly
+
+
+@pytest.fixture(scope="session")
+def crd(control_plane):
+    """The project's CRDs, applied once per session."""
+    crds = Path(__file__).resolve().parents[2] / "crds"
+    control_plane.kubectl("apply", "--server-side", "-f", str(crds))
+    control_plane.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+                          "crd/pingoneapplications.pingone-operator.dev", "crd/pingoneconnections.pingone-operator.dev")
+
+
+@pytest.fixture
+def kube(control_plane, namespace, crd):
+    return Kube(control_plane, namespace)
+
+
+@pytest.fixture
+def admin(simulator):
+    return SimulatorAdmin(simulator)
+
+
+@pytest.fixture
+def start_operator(operator_factory, namespace, crd):
+    """The operator, watching only this test's namespace (other tests' leftovers are not its business)."""
+
+    def start(**extra_env):
+        env = {"DRIFT_INTERVAL_SECONDS": DRIFT, "LOG_LEVEL": "DEBUG", **extra_env}
+        return operator_factory(extra_env=env, args=["--namespace", namespace])
+
+    return start
+
+
+@pytest.fixture
+def operator(start_operator, simulator):
+    return start_operator()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable
@@ -108,3 +109,21 @@ def condition(obj: dict[str, Any] | None, type_: str = "Ready") -> dict[str, Any
 def ready(kube: Kube, name: str) -> dict[str, Any] | None:
     obj = kube.get("p1app", name)
     return obj if condition(obj).get("status") == "True" and obj["status"].get("clientId") else None
+
+
+def secret_data(kube: Kube, name: str) -> dict[str, str]:
+    """A Secret's data, decoded ({} when it does not exist)."""
+    secret = kube.get("secret", name)
+    return {k: base64.b64decode(v).decode() for k, v in ((secret or {}).get("data") or {}).items()}
+
+
+async def create_app(simulator: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """Create an application in the simulator with the project's own client (as someone else would)."""
+    from pingone_operator.config import load_pingone_settings
+    from pingone_operator.pingone.client import PingOneClient
+
+    client = PingOneClient.from_settings(load_pingone_settings(simulator.operator_env()))
+    try:
+        return await client.create_application(simulator.environment_id, body)
+    finally:
+        await client.aclose()

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from tests.e2e.helpers import SEED, Kube, SimulatorAdmin, application, condition, ready, wait_for
-from tests.e2e.test_operator import DRIFT, crd  # noqa: F401  (fixture)
+from tests.e2e.conftest import DRIFT
 
 pytestmark = pytest.mark.e2e
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.e2e.helpers import ROOT, condition, ready, wait_for
-from tests.e2e.test_operator import _create_app, admin, crd, kube, operator, start_operator  # noqa: F401
+from tests.e2e.helpers import create_app
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 SECRET_METHODS = {"CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT"}
@@ -83,7 +83,7 @@ def test_example_becomes_ready(path: Path, simulator, control_plane, kube, admin
     text = path.read_text()
     if spec.get("adoptApplicationId") == PLACEHOLDER_ID:
         pingone_fields = {k: v for k, v in spec.items() if k not in OPERATOR_FIELDS}
-        existing = asyncio.run(_create_app(simulator, pingone_fields))
+        existing = asyncio.run(create_app(simulator, pingone_fields))
         text = text.replace(PLACEHOLDER_ID, existing["id"])
         spec = {**spec, "adoptApplicationId": existing["id"]}
     # Applied as a file, as a user would: kubectl apply -n <ns> -f examples/<file>

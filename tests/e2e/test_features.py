@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import time
 
 import httpx
 import pytest
 
 from tests.e2e.helpers import SEED, application, condition, ready, wait_for
-from tests.e2e.test_operator import (  # noqa: F401  (fixtures)
-    DRIFT, _create_app, admin, crd, kube, operator, secret_data, start_operator,
-)
+from tests.e2e.conftest import DRIFT
+from tests.e2e.helpers import secret_data
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 from tests.e2e.helpers import SEED, Kube, application, condition, ready, wait_for
-from tests.e2e.test_operator import DRIFT, _create_app, admin, crd, kube, operator, start_operator  # noqa: F401
+from tests.e2e.conftest import DRIFT
+from tests.e2e.helpers import create_app
 from tests.gitops.argocd_lua import HEALTH_DIR, load_cases, run_health
 
 pytestmark = pytest.mark.e2e
@@ -191,7 +192,7 @@ def test_health_token_endpoint_outage_is_progressing_not_degraded(kube, admin, o
 def _create_app_sync(simulator, body: dict[str, Any]) -> dict[str, Any]:
     import asyncio
 
-    return asyncio.run(_create_app(simulator, body))
+    return asyncio.run(create_app(simulator, body))
 
 
 # ----------------------------------------------------------------------------------------------

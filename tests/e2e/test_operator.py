@@ -3,70 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import re
 import time
 
 import pytest
 
-from pingone_operator.config import load_pingone_settings
-from pingone_operator.pingone.client import PingOneClient
-
-from tests.e2e.helpers import ROOT, SEED, Kube, SimulatorAdmin, application, condition, ready, wait_for
+from tests.e2e.conftest import DRIFT
+from tests.e2e.helpers import SEED, application, condition, create_app, ready, secret_data, wait_for
 
 pytestmark = pytest.mark.e2e
-DRIFT = "3"  # seconds: short, so drift tests finish quickly
-
-
-@pytest.fixture(scope="session")
-def crd(control_plane):
-    control_plane.kubectl("apply", "--server-side", "-f", str(ROOT / "crds"))
-    control_plane.kubectl("wait", "--for=condition=Established", "--timeout=60s",
-                          "crd/pingoneapplications.pingone-operator.dev", "crd/pingoneconnections.pingone-operator.dev")
-
-
-@pytest.fixture
-def kube(control_plane, namespace, crd):
-    return Kube(control_plane, namespace)
-
-
-@pytest.fixture
-def admin(simulator):
-    return SimulatorAdmin(simulator)
-
-
-@pytest.fixture
-def start_operator(operator_factory, namespace, crd):
-    """The operator, watching only this test's namespace (other tests' leftovers are not its business)."""
-
-    def start(**extra_env):
-        env = {"DRIFT_INTERVAL_SECONDS": DRIFT, "LOG_LEVEL": "DEBUG", **extra_env}
-        return operator_factory(extra_env=env, args=["--namespace", namespace])
-
-    return start
-
-
-@pytest.fixture
-def operator(start_operator, simulator):
-    return start_operator()
-
-
-def secret_data(kube: Kube, name: str) -> dict[str, str]:
-    secret = kube.get("secret", name)
-    return {k: base64.b64decode(v).decode() for k, v in ((secret or {}).get("data") or {}).items()}
-
-
-def pingone_client(simulator) -> PingOneClient:
-    return PingOneClient.from_settings(load_pingone_settings(simulator.operator_env()))
-
-
-async def _create_app(simulator, body):
-    client = pingone_client(simulator)
-    try:
-        return await client.create_application(simulator.environment_id, body)
-    finally:
-        await client.aclose()
-
 
 def test_seed_application_becomes_ready_with_pingone_ids_and_credentials(kube, admin, operator):
     kube.apply(application("shared-web-app"))
@@ -98,7 +43,7 @@ def test_seed_application_becomes_ready_with_pingone_ids_and_credentials(kube, a
 
 def test_seed_case_update_puts_every_seed_field_and_records_clientid_and_updatedat(simulator, kube, admin, operator):
     """The reference case: an existing web app is switched to CLIENT_SECRET_JWT by a PUT of the seed body."""
-    existing = asyncio.run(_create_app(simulator, {
+    existing = asyncio.run(create_app(simulator, {
         **SEED, "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC", "description": "before",
     }))
     admin.clear_requests()
@@ -160,7 +105,7 @@ def test_drift_behind_the_operators_back_is_corrected_and_reported(kube, admin, 
 
 
 def test_observe_only_reports_drift_and_never_writes(simulator, kube, admin, operator):
-    existing = asyncio.run(_create_app(simulator, SEED))
+    existing = asyncio.run(create_app(simulator, SEED))
     admin.clear_requests()
     kube.apply(application("watcher", adoptApplicationId=existing["id"], managementPolicy="ObserveOnly",
                            description="not what PingOne has"))
@@ -228,7 +173,7 @@ def test_crash_between_post_and_status_write_leaves_one_application(control_plan
         f'{{"status": {{"pendingCreate": {{"name": "{SEED["name"]}", "environmentId": "{admin.env}", '
         f'"startedAt": "2026-11-29T00:00:00Z"}}}}}}',
     )
-    created = asyncio.run(_create_app(simulator, SEED))  # the POST that landed before the crash
+    created = asyncio.run(create_app(simulator, SEED))  # the POST that landed before the crash
     start_operator()
     obj = wait_for(lambda: ready(kube, "crashy"), what="Ready after recovery")
     assert obj["status"]["applicationId"] == created["id"]
@@ -238,7 +183,7 @@ def test_crash_between_post_and_status_write_leaves_one_application(control_plan
 
 
 def test_name_used_by_an_application_we_did_not_create_is_a_conflict(simulator, kube, admin, operator):
-    stranger = asyncio.run(_create_app(simulator, SEED))
+    stranger = asyncio.run(create_app(simulator, SEED))
     kube.apply(application("late"))
     obj = wait_for(lambda: condition(kube.get("p1app", "late")).get("reason") == "NameConflict"
                    and kube.get("p1app", "late"), what="NameConflict")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import operator_factory, simulator, simulator_factory  # noqa: F401  (fixtures)
-from tests.e2e.test_operator import admin, crd, kube, start_operator  # noqa: F401  (fixtures)
+from tests.e2e.conftest import (  # noqa: F401  (fixtures shared with the e2e suite)
+    admin, crd, kube, operator_factory, simulator, simulator_factory, start_operator,
+)
 from tests.reliability.support import BASE_ENV, Admin, Cluster
 
 
