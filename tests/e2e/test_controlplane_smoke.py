@@ -17,6 +17,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
 from tests.controlplane.cluster import K8S_VERSION, find_binaries
+from tests.e2e.helpers import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -57,17 +58,6 @@ CRD = {
         }],
     },
 }
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.25, message: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {message}")
-        time.sleep(interval)
 
 
 @pytest.fixture
@@ -129,7 +119,7 @@ def test_garbage_collector_deletes_dependents(kubectl, api_client, namespace):
             raise
         return False
 
-    wait_until(dependent_gone, timeout=90, message="the garbage collector to delete the dependent ConfigMap")
+    wait_for(dependent_gone, timeout=90, what="the garbage collector to delete the dependent ConfigMap")
     print(f"garbage collection took {time.monotonic() - start:.1f} s")
 
 
@@ -143,10 +133,10 @@ def test_namespace_deletion_completes(kubectl):
 
 
 def test_default_service_account_and_root_ca_appear(kubectl, namespace):
-    wait_until(lambda: kubectl("get", "serviceaccount", "default", "-n", namespace, check=False).returncode == 0,
-               timeout=60, message="the default ServiceAccount")
-    wait_until(lambda: kubectl("get", "configmap", "kube-root-ca.crt", "-n", namespace, check=False).returncode == 0,
-               timeout=60, message="the kube-root-ca.crt ConfigMap")
+    wait_for(lambda: kubectl("get", "serviceaccount", "default", "-n", namespace, check=False).returncode == 0,
+               timeout=60, what="the default ServiceAccount")
+    wait_for(lambda: kubectl("get", "configmap", "kube-root-ca.crt", "-n", namespace, check=False).returncode == 0,
+               timeout=60, what="the kube-root-ca.crt ConfigMap")
 
 
 def test_server_version(control_plane, api_client, kubectl):
@@ -213,8 +203,8 @@ def test_serviceaccount_kubeconfig_and_rbac(kubectl, sa_kubeconfig, namespace):
     kubectl("create", "role", "read-configmaps", "-n", namespace, "--verb=get,list", "--resource=configmaps")
     kubectl("create", "rolebinding", "limited-reads", "-n", namespace, "--role=read-configmaps",
             f"--serviceaccount={namespace}:limited")
-    wait_until(lambda: kubectl("get", "configmaps", "-n", namespace, kubeconfig=sa_config, check=False).returncode == 0,
-               timeout=30, message="the RoleBinding to take effect")
+    wait_for(lambda: kubectl("get", "configmaps", "-n", namespace, kubeconfig=sa_config, check=False).returncode == 0,
+               timeout=30, what="the RoleBinding to take effect")
 
     # Still nothing beyond the grant.
     other = kubectl("get", "secrets", "-n", namespace, kubeconfig=sa_config, check=False)

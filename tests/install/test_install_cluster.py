@@ -14,13 +14,13 @@ import json
 import re
 import secrets
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.e2e.helpers import wait_for
 from tests.install.helpers import CHART, DEPLOY, NAMESPACE, REPO_ROOT, VALUES_DIR, find
 
 pytestmark = pytest.mark.e2e
@@ -31,17 +31,6 @@ SCHEMA_LOCATION = "{{ .Group }}/{{ .ResourceAPIVersion }}/{{ .ResourceKind }}.js
 
 def dump_docs(objects: list[dict[str, Any]]) -> str:
     return yaml.safe_dump_all(objects, sort_keys=False)
-
-
-def wait_until(predicate, timeout: float, message: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {message}")
-        time.sleep(interval)
 
 
 # ---- JSON schemas from the API server -------------------------------------------------------
@@ -392,11 +381,11 @@ def _round_trip(kubectl, namespace: str) -> None:
         return obj if conditions.get("Ready", {}).get("status") == "True" else None
 
     # Well under kopf's ~55 s of retries when a permission it needs at start-up is missing.
-    obj = wait_until(ready, 40, f"{name} to become Ready (the operator's log is attached below)")
+    obj = wait_for(ready, 40, f"{name} to become Ready (the operator's log is attached below)")
     secret_name = obj["status"]["secretName"]
     kubectl("get", "secret", secret_name, "-n", namespace)
     kubectl("delete", "pingoneapplication", name, "-n", namespace, "--wait=false")
-    wait_until(lambda: kubectl("get", "pingoneapplication", name, "-n", namespace, check=False).returncode != 0,
+    wait_for(lambda: kubectl("get", "pingoneapplication", name, "-n", namespace, check=False).returncode != 0,
                90, f"{name} to be deleted (finalizer removed)")
 
 
@@ -451,10 +440,10 @@ def _drift_corrected(kubectl, simulator, namespace: str) -> None:
         return json.loads(kubectl("get", "pingoneapplication", name, "-n", namespace, "-o", "json").stdout).get(
             "status") or {}
 
-    app_id = wait_until(lambda: status().get("applicationId"), 40, f"{name} created")
-    wait_until(lambda: status().get("secretName"), 40, f"{name} Ready")
+    app_id = wait_for(lambda: status().get("applicationId"), 40, f"{name} created")
+    wait_for(lambda: status().get("secretName"), 40, f"{name} Ready")
     admin.patch_app(app_id, {"enabled": False})
-    wait_until(lambda: admin.app(app_id)["enabled"] is True, 40, "drift corrected under the chart's role")
+    wait_for(lambda: admin.app(app_id)["enabled"] is True, 40, "drift corrected under the chart's role")
 
 
 def test_operator_under_the_clusterrole_corrects_drift_and_uses_a_connection(
@@ -479,7 +468,7 @@ def test_operator_under_the_clusterrole_corrects_drift_and_uses_a_connection(
         body["metadata"] = {"name": "via-connection", "namespace": namespace}
         body["spec"].update(name="RBAC-via-connection", connectionRef={"name": connection})
         kubectl("apply", "-f", "-", input=json.dumps(body))
-        wait_until(lambda: json.loads(kubectl("get", "pingoneapplication", "via-connection", "-n", namespace,
+        wait_for(lambda: json.loads(kubectl("get", "pingoneapplication", "via-connection", "-n", namespace,
                                               "-o", "json").stdout).get("status", {}).get("secretName"),
                    40, "Ready through the connection")
         conn = json.loads(kubectl("get", "pingoneconnection", connection, "-o", "json").stdout)
@@ -515,6 +504,6 @@ def test_rbac_proof_has_teeth(chart_rbac, sa_kubeconfig, operator_factory, kubec
         obj = json.loads(kubectl("get", "pingoneapplication", "teeth", "-n", namespace, "-o", "json").stdout)
         return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c["type"] == "Ready"), {})
 
-    condition = wait_until(lambda: ready_condition().get("reason") == "SecretForbidden" and ready_condition(), 40,
+    condition = wait_for(lambda: ready_condition().get("reason") == "SecretForbidden" and ready_condition(), 40,
                            "the missing permission to show in the Ready condition")
     assert condition["status"] == "False" and "403" in condition["message"]
