@@ -38,6 +38,11 @@ DRIFT_DETECTED = Counter(
     "pingone_operator_drift_detected", "Drift found on ObserveOnly applications (reported, not corrected).",
     registry=REGISTRY,
 )
+MALFORMED_RESPONSES = Counter(
+    "pingone_operator_pingone_malformed_responses",
+    "2xx answers from PingOne that were not the documented JSON (e.g. a proxy's HTML page), by method.",
+    ["method"], registry=REGISTRY,
+)
 READY = Gauge(
     "pingone_operator_resource_ready", "1 if the PingOneApplication is Ready, else 0.",
     ["namespace", "name"], registry=REGISTRY,
@@ -84,3 +89,6 @@ class PrometheusObserver:
 
     def rate_limited(self, seconds: float) -> None:
         observe_rate_limit(seconds)
+
+    def malformed(self, method: str) -> None:
+        MALFORMED_RESPONSES.labels(method).inc()

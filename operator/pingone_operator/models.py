@@ -139,8 +139,8 @@ class CorsSettings(_Model):
     )
     origins: list[URI] | None = Field(
         None,
-        max_length=40,
-        description="Allowed origins (http/https URL without path; `*` allowed as a subdomain wildcard).",
+        max_length=20,
+        description="Allowed origins, at most 20 (http/https URL without path; `*` allowed as a subdomain wildcard).",
     )
 
 
@@ -163,8 +163,8 @@ class Kerberos(_Model):
 
 
 class PasscodeRefreshDuration(_Model):
-    duration: int = Field(ge=1, le=INT32_MAX, description="How long a passcode stays valid.")
-    timeUnit: Literal["SECONDS", "MINUTES", "HOURS", "DAYS"] = Field(description="Unit of `duration`.")
+    duration: int = Field(ge=30, le=60, description="How long a passcode is shown before the next one, 30-60 seconds.")
+    timeUnit: Literal["SECONDS"] = Field(description="Unit of `duration`: SECONDS, the only one PingOne accepts.")
 
 
 class Mobile(_Model):
@@ -205,7 +205,7 @@ class ApplicationSettings(_Model):
     )
     assignActorRoles: bool | None = Field(
         None,
-        description="Create only: whether a new WORKER inherits the operator's roles. Ignored by PingOne on update.",
+        description="Create only: whether a new WORKER inherits the roles of the operator's own worker application. The operator sends false unless this says true (PingOne's own default is to inherit). Ignored by PingOne on update.",
     )
     tokenEndpointAuthMethod: TokenEndpointAuthMethod = Field(
         description="How clients authenticate at the token endpoint. CLIENT_SECRET_JWT: a JWT signed with the client secret."
@@ -244,7 +244,8 @@ class ApplicationSettings(_Model):
         None, ge=0, le=86400, description="Grace period for rolling refresh tokens, seconds (0-86400)."
     )
     additionalRefreshTokenReplayProtectionEnabled: bool | None = Field(
-        None, description="Extra replay protection for refresh tokens."
+        None,
+        description="Extra replay protection for refresh tokens. PingOne's default is true; left out, the operator sends true on create and keeps PingOne's value on update.",
     )
     refreshTokenType: RefreshTokenType | None = Field(None, description="JSON_WEB_TOKEN or OPAQUE_TOKEN.")
     initiateLoginUri: URI | None = Field(None, description="Login initiation URI; needed to show in the portal.")
@@ -411,6 +412,10 @@ class PingOneApplicationStatus(BaseModel):
     observedGeneration: int | None = Field(None, description="The spec generation last reconciled.")
     secretName: str | None = Field(None, description="The Secret that holds the client credentials.")
     driftedFields: list[str] | None = Field(None, description="Fields that differed from the spec at the last check.")
+    managedFields: list[str] | None = Field(
+        None,
+        description="The PingOne fields (dotted paths) the spec declared at the last successful sync. A field that leaves the spec goes back to PingOne's default; fields never declared keep PingOne's value.",
+    )
     pendingCreate: PendingCreate | None = Field(
         None, description="Set while a create request is in flight; lets the operator recover its own application after a crash."
     )

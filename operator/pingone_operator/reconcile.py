@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, Protocol
 
-from .body import desired_body, differences
+from .body import create_body, declared_fields, drifted_fields, field_paths, update_body
 from .conditions import now_rfc3339, set_condition
 from .models import DeletionPolicy, ManagementPolicy, PingOneApplicationSpec, secret_name_for
-from .rotation import format_time, parse_time, rotation_due, same_moment
+from .rotation import format_time, parse_time, rotation_due
 from .pingone.client import PingOneClient
 from .pingone.errors import (
     AuthenticationFailed,
+    MalformedResponse,
     NotFound,
     PermissionDenied,
     PingOneError,
@@ -117,10 +118,10 @@ def classify(exc: Exception) -> Failure:
     """PingOne errors to condition reasons and retry advice (DESIGN: errors are classified)."""
     if isinstance(exc, ValidationFailed):
         return Failure("InvalidSpec", f"PingOne refused the application: {exc}", retry=False)
-    if isinstance(exc, RateLimited):
-        return Failure("RateLimited", str(exc), retry=True, delay=exc.retry_after)
-    if isinstance(exc, TokenRequestFailed) and exc.status == 429:
-        return Failure("RateLimited", str(exc), retry=True, delay=exc.retry_after)
+    if isinstance(exc, (RateLimited, TokenRequestFailed)) and exc.status == 429:
+        return Failure("RateLimited", str(exc), retry=True, delay=exc.retry_after or None)
+    if isinstance(exc, MalformedResponse):
+        return Failure("InvalidResponse", f"{exc} (a proxy or gateway in the way?)", retry=True)
     if isinstance(exc, TokenRequestFailed) and (exc.status is None or exc.status >= 500):
         return Failure("PingOneUnavailable", str(exc), retry=True)
     if isinstance(exc, (AuthenticationFailed, TokenRequestFailed)):
@@ -170,16 +171,19 @@ class Reconciler:
         """
         outcome = Outcome(status=_owned_status(resource.status))
         env = self.environment_of(resource)
-        desired = desired_body(resource.spec.application())
+        declared = declared_fields(resource.spec)
         observe_only = resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY
+        # Fields declared at the last successful sync: one that has left the spec is reset.
+        managed_before = () if observe_only else resource.status.get("managedFields") or ()
         try:
             app = await self._observe_or_create(resource, env, outcome)
-            drifted = differences(desired, app)
+            drifted = drifted_fields(declared, app, managed_before)
             if drifted and observe_only:
                 if drifted != resource.status.get("driftedFields"):  # tell it once, not every tick
                     outcome.events.append(Event("Warning", "DriftDetected", f"differs from spec: {', '.join(drifted)}"))
             elif drifted:
-                app = await self.pingone.replace_application(env, app["id"], desired)
+                body = update_body(declared, app, managed_before)
+                app = await self.pingone.replace_application(env, app["id"], body)
                 reason = "DriftCorrected" if drift_check else "Updated"
                 outcome.events.append(Event("Normal", reason, f"PUT to PingOne; changed: {', '.join(drifted)}"))
             secret_name = secret_name_for(resource.name, resource.spec)
@@ -201,6 +205,8 @@ class Reconciler:
             driftedFields=drifted if (drifted and observe_only) else None,
             pendingCreate=None,
         )
+        if not observe_only:
+            status["managedFields"] = field_paths(declared)
         if drifted and observe_only:
             synced = (False, "Drifted", f"ObserveOnly: PingOne differs from spec in {', '.join(drifted)}")
         else:
@@ -255,7 +261,7 @@ class Reconciler:
             resource, outcome, {"pendingCreate": {"name": desired_name, "environmentId": env, "startedAt": now_rfc3339()}}
         )
         try:
-            created = await self.pingone.create_application(env, desired_body(spec.application(), for_create=True))
+            created = await self.pingone.create_application(env, create_body(spec))
         except PingOneError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 # PingOne answered "no": nothing was created, so the intent must not later claim
@@ -296,17 +302,20 @@ class Reconciler:
         if pending:
             # A rotation was in flight when we stopped. If PingOne shows its overlap, it happened.
             current = await self.pingone.get_secret(env, app["id"])
-            if same_moment((current.get("previous") or {}).get("expiresAt"), pending):
-                return self._rotated(state, current, pending, now, outcome, "recovered an interrupted rotation")
+            shown = (current.get("previous") or {}).get("expiresAt")
+            if _sent_after(shown, pending):
+                return self._rotated(state, current, shown, now, outcome, "recovered an interrupted rotation")
         else:
             why = rotation_due(rotation, state, app.get("createdAt"), now)
             if why is None:
                 return None
+            # The earliest expiry the request can carry: it tells our rotation apart after a crash.
             pending = format_time(now + timedelta(seconds=rotation.overlapSeconds))
             state.update(pendingTrigger=rotation.trigger, pendingExpiresAt=pending)
             await self._write_status_now(resource, outcome, {"secretRotation": state})
-        rotated = await self.pingone.rotate_secret(env, app["id"], parse_time(pending))
-        return self._rotated(state, rotated, pending, now, outcome, "rotated the client secret")
+        rotated, sent = await self.pingone.rotate_secret(env, app["id"], rotation.overlapSeconds)
+        expires = (rotated.get("previous") or {}).get("expiresAt") or (format_time(sent) if sent else pending)
+        return self._rotated(state, rotated, expires, now, outcome, "rotated the client secret")
 
     @staticmethod
     def _rotated(state: dict[str, Any], secret: dict[str, Any], expires: str, now: datetime, outcome: Outcome,
@@ -395,10 +404,22 @@ class Reconciler:
         return outcome
 
 
+# How long after its intent is recorded a rotation may reach PingOne (pacing, 429 pauses, retries).
+ROTATION_SEND_WINDOW = timedelta(minutes=10)
+
 OWNED_STATUS_FIELDS = (
     "applicationId", "clientId", "updatedAt", "environmentId", "observedGeneration", "secretName",
-    "driftedFields", "pendingCreate", "secretRotation", "conditions",
+    "driftedFields", "managedFields", "pendingCreate", "secretRotation", "conditions",
 )
+
+
+def _sent_after(shown: str | None, pending: str) -> bool:
+    """PingOne's previous.expiresAt is the one our in-flight rotation sent: computed at send time,
+    so at or after the recorded earliest value, and not long after it."""
+    moment, earliest = parse_time(shown), parse_time(pending)
+    if moment is None or earliest is None:
+        return False
+    return timedelta(seconds=-1) <= moment - earliest <= ROTATION_SEND_WINDOW
 
 
 def _previous_expired(stored: StoredSecret | None, rotation: dict[str, Any] | None) -> bool:

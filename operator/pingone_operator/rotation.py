@@ -39,7 +39,3 @@ def rotation_due(rotation: SecretRotation | None, state: dict[str, Any], secret_
         return "schedule"
     return None
 
-
-def same_moment(a: str | None, b: str | None) -> bool:
-    first, second = parse_time(a), parse_time(b)
-    return first is not None and second is not None and abs((first - second).total_seconds()) < 1

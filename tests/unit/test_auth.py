@@ -166,3 +166,20 @@ async def test_token_requests_go_through_the_pacer():
     tokens = TokenProvider(http, TOKEN_URL, "w", Secret(SECRET), "CLIENT_SECRET_BASIC", pacer=CountingPacer(10))
     await tokens.token()
     assert CountingPacer.acquired == 1
+
+
+async def test_a_429_without_retry_after_backs_off_exponentially():
+    seen = []
+    tokens, clock = await provider(seen, "CLIENT_SECRET_BASIC", status=429)
+    holds = []
+    for _ in range(4):
+        with pytest.raises(TokenRequestFailed) as failed:
+            await tokens.token()
+        holds.append(failed.value.retry_after)
+        with pytest.raises(TokenRequestFailed):
+            await tokens.token()  # asked again at once: answered from the hold, no request
+        clock.now += failed.value.retry_after + 0.01
+    assert len(seen) == 4
+    # 2, 4, 8, 16 s, each with up to half taken off as jitter: never "at once"
+    for n, hold in enumerate(holds, start=1):
+        assert 2.0**n / 2 <= hold <= 2.0**n

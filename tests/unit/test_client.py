@@ -182,13 +182,19 @@ async def test_find_by_name_reads_the_hal_list():
     assert await client.find_application_by_name(ENV, "missing") is None
 
 
-async def test_rotate_secret_sends_previous_expiry_in_pingone_format():
-    from datetime import datetime, timezone
+async def test_rotate_secret_computes_previous_expiry_at_send_time_never_under_pingones_minimum():
+    from datetime import datetime, timedelta, timezone
 
     script = Script(httpx.Response(200, json={"secret": "new"}))
     client = make_client(script)
-    await client.rotate_secret(ENV, "app-1", datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc))
-    assert json.loads(script.api_calls[0].content) == {"previous": {"expiresAt": "2026-12-01T10:00:00.000Z"}}
+    before = datetime.now(timezone.utc)
+    answer, sent = await client.rotate_secret(ENV, "app-1", 60)
+    stamp = json.loads(script.api_calls[0].content)["previous"]["expiresAt"]
+    assert stamp.endswith("Z") and len(stamp) == len("2026-12-01T10:00:00.000Z")
+    assert stamp == sent.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    # 60 s is PingOne's minimum at arrival: the request carries a margin over it.
+    assert sent - before >= timedelta(seconds=65)
+    assert answer == {"secret": "new"}
 
 
 @pytest.mark.parametrize(
@@ -228,3 +234,55 @@ async def test_pacer_spaces_requests_at_its_rate():
     for _ in range(11):
         await pacer.acquire()
     assert clock.slept == pytest.approx(10 / 50)  # the first is free, then one per 20 ms
+
+
+async def test_list_follows_every_page():
+    pages = [
+        {"_embedded": {"applications": [{"id": "1", "name": "a"}]},
+         "_links": {"next": {"href": f"{API}/environments/{ENV}/applications?cursor=2"}}},
+        {"_embedded": {"applications": [{"id": "2", "name": "b"}]},
+         "_links": {"next": {"href": f"{API}/environments/{ENV}/applications?cursor=3"}}},
+        {"_embedded": {"applications": [{"id": "3", "name": "target"}]}, "_links": {}},
+    ]
+    script = Script(*(httpx.Response(200, json=p) for p in pages))
+    assert (await make_client(script).find_application_by_name(ENV, "target"))["id"] == "3"
+    assert [c.url.params.get("cursor") for c in script.api_calls] == [None, "2", "3"]
+
+
+async def test_find_by_name_copes_with_an_ignored_filter_across_pages():
+    pages = [
+        {"_embedded": {"applications": [{"id": "1", "name": "other"}]},
+         "_links": {"next": {"href": f"{API}/environments/{ENV}/applications?cursor=2"}}},
+        {"_embedded": {"applications": [{"id": "2", "name": "wanted"}]}},
+    ]
+    script = Script(*(httpx.Response(200, json=p) for p in pages))
+    assert (await make_client(script).find_application_by_name(ENV, "wanted"))["id"] == "2"
+
+
+@pytest.mark.parametrize("answer", [
+    httpx.Response(200, text="<html><body>Gateway says hello</body></html>", headers={"Content-Type": "text/html"}),
+    httpx.Response(200, text='{"id": "app-1", "na', headers={"Content-Type": "application/json"}),
+    httpx.Response(200, json=["not", "an", "object"]),
+])
+async def test_a_2xx_that_is_not_a_json_object_is_a_typed_retryable_error(answer):
+    from pingone_operator.pingone.errors import MalformedResponse
+
+    script = Script(answer)
+    with pytest.raises(MalformedResponse) as failed:
+        await make_client(script).get_application(ENV, "app-1")
+    assert failed.value.retryable
+    assert len(script.api_calls) == FAST.attempts  # a GET is retried, then the error is typed
+    assert "Gateway says hello" not in str(failed.value)
+
+
+async def test_an_application_answer_without_id_is_a_typed_error_and_a_post_is_not_repeated():
+    from pingone_operator.pingone.errors import MalformedResponse
+
+    script = Script(httpx.Response(201, json={"name": "a"}))
+    with pytest.raises(MalformedResponse):
+        await make_client(script).create_application(ENV, {"name": "a"})
+    assert len(script.api_calls) == 1
+    script = Script(httpx.Response(200, text="<html></html>", headers={"Content-Type": "text/html"}))
+    with pytest.raises(MalformedResponse):
+        await make_client(script).create_application(ENV, {"name": "a"})
+    assert len(script.api_calls) == 1  # it may have created the application: the caller recovers by name

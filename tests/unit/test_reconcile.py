@@ -3,6 +3,7 @@
 import copy
 import json
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from pingone_operator.models import PingOneApplicationSpec
 from pingone_operator.pingone.errors import ErrorDetail, NotFound, ServerError, ValidationFailed
 from pingone_operator.reconcile import Reconciler, Resource, StoredSecret, status_changes
+from pingone_operator.rotation import format_time, parse_time
 
 ENV = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
 AUTH = "https://auth.pingone.test"
@@ -63,14 +65,16 @@ class FakePingOne:
         self._maybe_fail_secret()
         return copy.deepcopy(self.secrets.setdefault(app_id, {"secret": f"secret-of-{app_id}"}))
 
-    async def rotate_secret(self, env, app_id, previous_expires_at=None):
+    async def rotate_secret(self, env, app_id, overlap_seconds=None):
         self.calls.append(("POST secret", app_id))
         old = self.secrets.setdefault(app_id, {"secret": f"secret-of-{app_id}"})
         new = {"secret": f"rotated-{len(self.calls)}"}
-        if previous_expires_at:
-            new["previous"] = {"secret": old["secret"], "expiresAt": previous_expires_at.isoformat()}
+        sent = None
+        if overlap_seconds:  # like the client: computed at send time, at least 65 s ahead
+            sent = datetime.now(timezone.utc) + timedelta(seconds=max(overlap_seconds, 65))
+            new["previous"] = {"secret": old["secret"], "expiresAt": format_time(sent)}
         self.secrets[app_id] = new
-        return copy.deepcopy(new)
+        return copy.deepcopy(new), sent
 
     def _maybe_fail_secret(self):
         if self.fail_secret:
@@ -336,13 +340,30 @@ async def test_interrupted_rotation_is_not_repeated(world):
     intent = next(p for p in status.patches if "secretRotation" in p)["secretRotation"]
     assert intent["pendingTrigger"] == "2026-12" and intent["pendingExpiresAt"]
     crashed_status = {**first.status, "secretRotation": intent}
-    # PingOne's answer must carry the same expiry the intent recorded, as it would.
+    # PingOne shows the expiry the request carried: computed at send time, just after the intent's.
     app_id = first.status["applicationId"]
-    pingone.secrets[app_id]["previous"]["expiresAt"] = intent["pendingExpiresAt"]
+    shown = pingone.secrets[app_id]["previous"]["expiresAt"]
+    assert timedelta(0) <= parse_time(shown) - parse_time(intent["pendingExpiresAt"]) < timedelta(minutes=1)
     after = await reconciler.sync(resource(status=crashed_status, secretRotation=changed))
     assert [c[0] for c in pingone.calls].count("POST secret") == 1
     assert after.status["secretRotation"]["trigger"] == "2026-12"
     assert "recovered" in next(e.message for e in after.events if e.reason == "SecretRotated")
+
+
+async def test_an_older_rotations_overlap_is_not_mistaken_for_the_interrupted_one(world):
+    reconciler, pingone, _, _ = world
+    first = await reconciler.sync(resource(secretRotation=ROTATION))
+    changed = {**ROTATION, "trigger": "2026-12"}
+    app_id = first.status["applicationId"]
+    # An earlier rotation's overlap, ending a day after the new intent's earliest expiry.
+    intent_expiry = datetime.now(timezone.utc) + timedelta(seconds=ROTATION.get("overlapSeconds", 86400))
+    pingone.secrets[app_id] = {"secret": "s", "previous": {"secret": "p",
+                                                           "expiresAt": format_time(intent_expiry + timedelta(days=1))}}
+    crashed = {**first.status, "secretRotation": {"trigger": ROTATION["trigger"], "pendingTrigger": "2026-12",
+                                                  "pendingExpiresAt": format_time(intent_expiry)}}
+    after = await reconciler.sync(resource(status=crashed, secretRotation=changed))
+    assert [c[0] for c in pingone.calls].count("POST secret") == 1  # rotated, not "recovered"
+    assert "recovered" not in next(e.message for e in after.events if e.reason == "SecretRotated")
 
 
 async def test_schedule_rotates_an_old_secret(world):

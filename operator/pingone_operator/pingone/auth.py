@@ -9,6 +9,7 @@ a single token request.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -28,6 +29,8 @@ REFRESH_MARGIN_SECONDS = 60
 # A failed token request answers every caller for this long (or Retry-After), instead of each
 # caller sending its own during an outage.
 FAILURE_HOLD_SECONDS = 1.0
+# A 429 or outage without Retry-After: wait 2, 4, 8... seconds (with jitter), up to this.
+MAX_BACKOFF_SECONDS = 120.0
 
 
 def client_assertion(client_id: str, secret: str, audience: str, now: float | None = None) -> str:
@@ -94,6 +97,7 @@ class TokenProvider:
         self._clock = clock
         self._token: AccessToken | None = None
         self._failure: tuple[float, PingOneError] | None = None
+        self._failures_in_a_row = 0
         self._pacer = pacer
         self._lock = asyncio.Lock()
         self.requests = 0  # token requests sent; for tests and metrics
@@ -113,11 +117,23 @@ class TokenProvider:
             try:
                 self._token = await self._fetch()
             except PingOneError as exc:
-                hold = max(FAILURE_HOLD_SECONDS, getattr(exc, "retry_after", 0.0) or 0.0)
+                self._failures_in_a_row += 1
+                hold = max(FAILURE_HOLD_SECONDS, self._hold(exc))
                 self._failure = (self._clock() + hold, exc)
                 raise
             self._failure = None
+            self._failures_in_a_row = 0
             return self._token.value
+
+    def _hold(self, exc: PingOneError) -> float:
+        """How long a failed token request stands: Retry-After when given, else backing off
+        exponentially for a 429 or an outage, so a busy PingOne is not asked again at once."""
+        if not isinstance(exc, TokenRequestFailed) or exc.retry_after:
+            return getattr(exc, "retry_after", 0.0) or 0.0
+        if exc.status != 429 and (exc.status or 0) < 500:
+            return 0.0
+        exc.retry_after = min(MAX_BACKOFF_SECONDS, 2.0 ** self._failures_in_a_row) * random.uniform(0.5, 1.0)
+        return exc.retry_after
 
     def invalidate(self, stale: str) -> None:
         """Forget `stale` (PingOne refused it); a token fetched meanwhile is kept."""

@@ -13,7 +13,7 @@ import random
 import ssl
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from ..config import PingOneSettings
 from .auth import TokenProvider
 from .errors import (
     AuthenticationFailed,
+    MalformedResponse,
     NotFound,
     PingOneError,
     RateLimited,
@@ -33,6 +34,13 @@ from .pacing import RequestPacer
 
 log = logging.getLogger(__name__)
 
+# PingOne wants previous.expiresAt at least a minute ahead when it receives the request; the
+# margin covers the request's way there and clock skew.
+MIN_OVERLAP_SECONDS = 60
+SEND_MARGIN_SECONDS = 5
+MAX_LIST_PAGES = 1000  # a bound on following `_links.next`, should a server loop
+Body = Any  # a JSON value, or a callable that builds it at send time
+
 
 class Observer:
     """Hooks for metrics; the client itself knows nothing of Prometheus."""
@@ -42,6 +50,9 @@ class Observer:
 
     def rate_limited(self, seconds: float) -> None:
         """PingOne answered 429; all calls pause for `seconds`."""
+
+    def malformed(self, method: str) -> None:
+        """A 2xx answer that is not the JSON PingOne documents (e.g. a proxy's HTML page)."""
 
 
 @dataclass(frozen=True)
@@ -116,15 +127,17 @@ class PingOneClient:
     async def create_application(self, environment_id: str, body: dict[str, Any]) -> dict[str, Any]:
         # POST is not idempotent: a retry after a lost answer could create a twin. The caller
         # recovers by name (names are unique per environment), so POST is never retried on 5xx.
-        return await self._request("POST", self._apps(environment_id), json=body, idempotent=False)
+        return self._application("POST", await self._request("POST", self._apps(environment_id), json=body, idempotent=False))
 
     async def get_application(self, environment_id: str, application_id: str) -> dict[str, Any]:
-        return await self._request("GET", f"{self._apps(environment_id)}/{application_id}")
+        return self._application("GET", await self._request("GET", f"{self._apps(environment_id)}/{application_id}"))
 
     async def replace_application(
         self, environment_id: str, application_id: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        return await self._request("PUT", f"{self._apps(environment_id)}/{application_id}", json=body)
+        return self._application(
+            "PUT", await self._request("PUT", f"{self._apps(environment_id)}/{application_id}", json=body)
+        )
 
     async def delete_application(self, environment_id: str, application_id: str) -> bool:
         """Delete; False when it was already gone."""
@@ -135,45 +148,76 @@ class PingOneClient:
         return True
 
     async def list_applications(self, environment_id: str, filter: str | None = None) -> list[dict[str, Any]]:
+        """Every page of the list (PingOne pages with `_links.next`)."""
+        apps: list[dict[str, Any]] = []
+        url: str | None = self._apps(environment_id)
         params = {"filter": filter} if filter else None
-        page = await self._request("GET", self._apps(environment_id), params=params)
-        return list((page.get("_embedded") or {}).get("applications") or [])
+        for _ in range(MAX_LIST_PAGES):
+            page = await self._request("GET", url, params=params)
+            apps += [a for a in (page.get("_embedded") or {}).get("applications") or [] if isinstance(a, dict)]
+            url = ((page.get("_links") or {}).get("next") or {}).get("href")
+            if not url:
+                return apps
+            params = None  # the next link carries the query
+        raise MalformedResponse(f"PingOne's application list did not end after {MAX_LIST_PAGES} pages")
 
     async def find_application_by_name(self, environment_id: str, name: str) -> dict[str, Any] | None:
         """Names are unique per environment in PingOne, which makes them a recovery key.
 
-        Asks PingOne to filter by name, so a lookup costs the same in a large environment; the
-        names are still compared here, and a refused filter falls back to the whole list.
+        Asks PingOne to filter by name (undocumented for applications: it may be honoured, ignored
+        or refused), follows every page, and compares the names itself.
         """
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
         try:
             apps = await self.list_applications(environment_id, filter=f'name eq "{quoted}"')
         except ValidationFailed:
             apps = await self.list_applications(environment_id)
-        return next((app for app in apps if app.get("name") == name), None)
+        return next((app for app in apps if app.get("name") == name and app.get("id")), None)
+
+    def _application(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(payload.get("id"), str) or not payload["id"]:
+            self._observer.malformed(method)
+            raise MalformedResponse(f"PingOne {method} answered without the application's id")
+        return payload
 
     # --- secret -------------------------------------------------------------------------------
 
     async def get_secret(self, environment_id: str, application_id: str) -> dict[str, Any]:
-        return await self._request("GET", f"{self._apps(environment_id)}/{application_id}/secret")
+        answer = await self._request("GET", f"{self._apps(environment_id)}/{application_id}/secret")
+        if not isinstance(answer.get("secret"), str):
+            raise MalformedResponse("PingOne's secret answer has no secret")
+        return answer
 
     async def rotate_secret(
-        self, environment_id: str, application_id: str, previous_expires_at: datetime | None = None
-    ) -> dict[str, Any]:
-        """Regenerate; the old secret stays valid until `previous_expires_at` (else ends now)."""
-        body = None
-        if previous_expires_at is not None:
-            stamp = previous_expires_at.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-            body = {"previous": {"expiresAt": stamp.replace("+00:00", "Z")}}
+        self, environment_id: str, application_id: str, overlap_seconds: float | None = None
+    ) -> tuple[dict[str, Any], datetime | None]:
+        """Regenerate; the old secret stays valid for `overlap_seconds` (else ends now).
+
+        `previous.expiresAt` is computed when the request leaves, never under PingOne's minimum.
+        Returns PingOne's answer and the expiry sent.
+        """
+        sent: list[datetime] = []
+
+        def body() -> dict[str, Any] | None:
+            if overlap_seconds is None:
+                return None
+            seconds = max(overlap_seconds, MIN_OVERLAP_SECONDS + SEND_MARGIN_SECONDS)
+            sent.append(datetime.now(timezone.utc) + timedelta(seconds=seconds))
+            stamp = sent[-1].isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            return {"previous": {"expiresAt": stamp}}
+
         # Not retried on 5xx: a second regenerate would drop the overlap of the first.
-        return await self._request(
+        answer = await self._request(
             "POST", f"{self._apps(environment_id)}/{application_id}/secret", json=body, idempotent=False
         )
+        if not isinstance(answer.get("secret"), str):
+            raise MalformedResponse("PingOne's secret answer has no secret")
+        return answer, (sent[-1] if sent else None)
 
     # --- transport ----------------------------------------------------------------------------
 
     async def _request(
-        self, method: str, url: str, *, json: Any = None, params: dict[str, str] | None = None,
+        self, method: str, url: str, *, json: Body = None, params: dict[str, str] | None = None,
         idempotent: bool = True,
     ) -> dict[str, Any]:
         refreshed = False
@@ -206,7 +250,7 @@ class PingOneClient:
                 await asyncio.sleep(self._retry.delay(attempt))
             attempt += 1
 
-    async def _send_once(self, method: str, url: str, json: Any, params: dict[str, str] | None) -> dict[str, Any]:
+    async def _send_once(self, method: str, url: str, json: Body, params: dict[str, str] | None) -> dict[str, Any]:
         token = await self.tokens.token()
         async with self._slots:
             if self._pacer:  # right before sending: a 429 pause also holds requests queued for a slot
@@ -214,7 +258,7 @@ class PingOneClient:
             started = time.monotonic()
             try:
                 response = await self._http.request(
-                    method, url, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+                    method, url, json=json() if callable(json) else json, params=params, headers={"Authorization": f"Bearer {token}"}
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 self._observer.response(method, "unreachable", time.monotonic() - started)
@@ -231,6 +275,16 @@ class PingOneClient:
             except ValueError:
                 payload = None
             raise error_from_response(response.status_code, payload, response.headers)
-        if response.status_code == 204 or not response.content:
+        if response.status_code == 204 or (method == "DELETE" and not response.content):
             return {}
-        return response.json()
+        try:  # a proxy or gateway can answer 2xx with an HTML page
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            self._observer.malformed(method)
+            raise MalformedResponse(
+                f"PingOne {method} answered {response.status_code} with a body that is not a JSON object "
+                f"({response.headers.get('Content-Type', 'no content type')})"
+            )
+        return payload

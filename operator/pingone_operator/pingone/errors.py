@@ -109,6 +109,12 @@ class Unreachable(PingOneError):
         super().__init__(message, **kwargs)
 
 
+class MalformedResponse(PingOneError):
+    """A 2xx answer that is not what PingOne documents (HTML from a proxy, cut JSON, no `id`)."""
+
+    retryable = True
+
+
 class TokenRequestFailed(PingOneError):
     """The token endpoint refused the operator's worker credentials (or failed)."""
 
