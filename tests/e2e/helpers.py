@@ -34,6 +34,7 @@ class SimulatorAdmin:
 
     def __init__(self, simulator: Any) -> None:
         self.env = simulator.environment_id
+        self.worker_id = simulator.client_id  # the operator's own worker application
         self.http = httpx.Client(base_url=simulator.auth_url + "/_simulator", timeout=10)
 
     def requests(self, method: str | None = None, path_contains: str = "/applications") -> list[dict[str, Any]]:
@@ -65,6 +66,17 @@ class SimulatorAdmin:
 
     def faults(self, **settings: Any) -> None:
         self.http.put("/faults", json=settings).raise_for_status()
+
+    def fail_next(self, **rule: Any) -> None:
+        """{count, status, method, path_regex, body: html|truncated|no-id}"""
+        self.http.post("/faults/fail-next", json=rule).raise_for_status()
+
+    def reset_faults(self) -> None:
+        self.http.delete("/faults").raise_for_status()
+
+    def role_assignments(self, app_id: str) -> list[dict[str, Any]]:
+        path = f"/environments/{self.env}/applications/{app_id}/roleAssignments"
+        return self.http.get(path).raise_for_status().json()["roleAssignments"]
 
 
 class Kube:
