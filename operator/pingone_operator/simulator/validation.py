@@ -67,6 +67,7 @@ SERVER_DEFAULTS: dict[str, Any] = {
     "parTimeout": 60,
     "deviceTimeout": 600,
 }
+REPLAY_PROTECTION = "additionalRefreshTokenReplayProtectionEnabled"
 NON_NULLABLE_ONCE_SET = ["refreshTokenDuration", "refreshTokenRollingDuration"]
 MOBILE_IMMUTABLE_IDS = ["bundleId", "packageName", "huaweiAppId", "huaweiPackageName"]
 USER_GRANTS_FOR_REFRESH = {"AUTHORIZATION_CODE", "DEVICE_CODE", "CIBA", "TOKEN_EXCHANGE"}
@@ -130,6 +131,10 @@ def build_application(
 
     for key, value in SERVER_DEFAULTS.items():
         app.setdefault(key, value)
+    if REPLAY_PROTECTION not in app:
+        # OpenAPI: default true, but "setting this to null equates to a false setting". Only an
+        # omitted field on POST takes the default; a PUT replaces everything, so there omitted is null.
+        app[REPLAY_PROTECTION] = creating and REPLAY_PROTECTION not in body
     if creating:
         actor = body.get("assignActorRoles")
         if actor is not None and not isinstance(actor, bool):
