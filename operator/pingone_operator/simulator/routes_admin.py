@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import roles
 from .clock import format_rfc3339
 from .config import FaultConfig
 from .errors import invalid_data, json_response, not_found
@@ -148,7 +149,7 @@ async def seed_worker(request: web.Request) -> web.Response:
         creds = state_of(request).seed_worker(
             request.match_info["env"], client_id=body.get("clientId"), client_secret=body.get("clientSecret"),
             auth_method=body.get("authMethod", "CLIENT_SECRET_BASIC"), name=body.get("name"),
-            grant_types=body.get("grantTypes"))
+            grant_types=body.get("grantTypes"), role_names=body.get("roles", roles.DEFAULT_WORKER_ROLES))
     except ValidationFailed as exc:
         return invalid_data(exc.details)
     except LimitExceeded:
@@ -204,6 +205,19 @@ async def get_app_secret(request: web.Request) -> web.Response:
     return json_response(secret_view(app, st.api_base, st.clock.time()))
 
 
+@_handler
+async def get_role_assignments(request: web.Request) -> web.Response:
+    st, env_id, app_id = state_of(request), request.match_info["env"], request.match_info["app"]
+    if st.store.application(env_id, app_id) is None:
+        return not_found()
+    return json_response({"roleAssignments": st.role_assignments(env_id, app_id)})
+
+
+@_handler
+async def get_roles(request: web.Request) -> web.Response:
+    return json_response({"roles": [{"id": role_id, "name": name} for name, role_id in roles.ROLES.items()]})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get(f"{ADMIN}/health", health)
@@ -226,3 +240,5 @@ def add_routes(app: web.Application) -> None:
     r.add_patch(f"{ADMIN}/environments/{{env}}/applications/{{app}}", patch_app)
     r.add_delete(f"{ADMIN}/environments/{{env}}/applications/{{app}}", delete_app)
     r.add_get(f"{ADMIN}/environments/{{env}}/applications/{{app}}/secret", get_app_secret)
+    r.add_get(f"{ADMIN}/environments/{{env}}/applications/{{app}}/roleAssignments", get_role_assignments)
+    r.add_get(f"{ADMIN}/roles", get_roles)

@@ -1,4 +1,4 @@
-"""Management API: /v1/environments/{envId}/applications[/{appId}[/secret]]."""
+"""Management API: /v1/environments/{envId}/applications[/{appId}[/secret|/roleAssignments]]."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aiohttp import web
 from . import errors
 from .clock import parse_rfc3339
 from .httputil import BadBody, api_base, read_json, state_of
+from .roles import assignment_view
 from .store import Application, LimitExceeded, ValidationFailed, secret_view
 
 PREFIX = "/v1/environments/{env}/applications"
@@ -73,18 +74,20 @@ async def list_applications(request: web.Request) -> web.Response:
 
 
 async def create_application(request: web.Request) -> web.Response:
-    env_id, _, denied = _guard(request)
+    env_id, claims, denied = _guard(request)
     if denied:
         return denied
+    st = state_of(request)
+    actor = st.store.application(env_id, claims["client_id"])  # authorize() made sure it exists
     try:
         body = await read_json(request)
-        app = state_of(request).store.create_application(env_id, body)
+        app = st.store.create_application(env_id, body, actor_roles=actor.role_assignments)
     except BadBody as exc:
         return _bad_body(exc)
     except ValidationFailed as exc:
         return errors.invalid_data(exc.details)
     except LimitExceeded:
-        limit = state_of(request).store.max_applications
+        limit = st.store.max_applications
         return errors.invalid_data([errors.detail(
             "SIZE_LIMIT_EXCEEDED", None, f"The environment already has the maximum of {limit} applications.",
             maximumValue=limit)])
@@ -123,6 +126,20 @@ async def delete_application(request: web.Request) -> web.Response:
     if not state_of(request).store.delete_application(env_id, request.match_info["app"]):
         return errors.not_found()
     return web.Response(status=204)
+
+
+async def read_role_assignments(request: web.Request) -> web.Response:
+    env_id, _, denied = _guard(request)
+    if denied:
+        return denied
+    app = _find(request, env_id)
+    if app is None:
+        return errors.not_found()
+    base = api_base(request)
+    items = [assignment_view(a, base, app.id) for a in app.role_assignments]
+    body = {"_links": {"self": {"href": f"{base}/environments/{env_id}/applications/{app.id}/roleAssignments"}},
+            "_embedded": {"roleAssignments": items}, "count": len(items), "size": len(items)}
+    return errors.json_response(body)
 
 
 def _secret_guard(request: web.Request) -> tuple[Application | None, web.Response | None]:
@@ -202,3 +219,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(PREFIX + "/{app}/secret", read_secret)
     app.router.add_post(PREFIX + "/{app}/secret", rotate_secret)
     app.router.add_delete(PREFIX + "/{app}/secret", delete_previous_secret)
+    app.router.add_get(PREFIX + "/{app}/roleAssignments", read_role_assignments)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from . import roles
 from .clock import Clock
 from .config import FaultConfig, SimulatorConfig
 from .faults import FaultInjector, RateLimiter
@@ -52,8 +54,10 @@ class SimulatorState:
 
     def seed_worker(self, env_id: str | None = None, *, client_id: str | None = None,
                     client_secret: str | None = None, auth_method: str = "CLIENT_SECRET_BASIC",
-                    name: str | None = None, grant_types: list[str] | None = None) -> WorkerCredentials:
-        """A WORKER app with CLIENT_CREDENTIALS and known (or random) credentials."""
+                    name: str | None = None, grant_types: list[str] | None = None,
+                    role_names: list[str] | tuple[str, ...] = roles.DEFAULT_WORKER_ROLES) -> WorkerCredentials:
+        """A WORKER app with CLIENT_CREDENTIALS, known (or random) credentials, and role assignments
+        (role names or IDs from roles.ROLES) scoped to its environment."""
         env_id = self.seed_environment(env_id) if env_id is None or env_id not in self.store.environments \
             else env_id
         env = self.store.environments[env_id]
@@ -63,7 +67,9 @@ class SimulatorState:
                         if (n := f"{self.config.worker_name}-{i}") not in taken)
         body = {"name": name, "enabled": True, "type": "WORKER", "protocol": "OPENID_CONNECT",
                 "grantTypes": grant_types or ["CLIENT_CREDENTIALS"], "tokenEndpointAuthMethod": auth_method}
+        assignments = [roles.assignment(role, env_id) for role in role_names]  # ValueError before creating
         app = self.store.create_application(env_id, body, app_id=client_id, secret=client_secret)
+        app.role_assignments = assignments
         return WorkerCredentials(env_id, app.id, app.secret, auth_method)
 
     def issue_token(self, env_id: str, client_id: str) -> str:
@@ -89,6 +95,11 @@ class SimulatorState:
 
     def delete_application(self, env_id: str, app_id: str) -> bool:
         return self.store.delete_application(env_id, app_id)
+
+    def role_assignments(self, env_id: str, app_id: str) -> list[dict[str, Any]]:
+        """The application's role assignments (copies); [] for an unknown application."""
+        app = self.store.application(env_id, app_id)
+        return copy.deepcopy(app.role_assignments) if app else []
 
     def application_secret(self, env_id: str, app_id: str) -> str | None:
         app = self.store.application(env_id, app_id)

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import roles
 from .clock import Clock, format_rfc3339, later_than
 from .errors import detail
 from .validation import build_application, order_keys
@@ -45,6 +46,7 @@ class Application:
     fields: dict[str, Any]
     secret: str
     previous: PreviousSecret | None = None
+    role_assignments: list[dict[str, Any]] = field(default_factory=list)  # see roles.py
 
     @property
     def id(self) -> str:
@@ -95,7 +97,10 @@ class Store:
         return env.applications.get(app_id) if env else None
 
     def create_application(self, env_id: str, body: Any, *, app_id: str | None = None,
-                           secret: str | None = None) -> Application:
+                           secret: str | None = None,
+                           actor_roles: list[dict[str, Any]] | None = None) -> Application:
+        """POST. `actor_roles`: the calling worker's role assignments, which a new WORKER inherits
+        unless the body says `assignActorRoles: false` (Ping, "Worker applications")."""
         env = self.environments[env_id]
         if len(env.applications) >= self.max_applications:
             raise LimitExceeded()
@@ -110,6 +115,8 @@ class Store:
         fields = copy.deepcopy(fields)
         fields.update(id=app_id, clientId=app_id, environment={"id": env_id}, createdAt=stamp, updatedAt=stamp)
         app = Application(fields=fields, secret=secret or new_secret())
+        if fields["type"] == "WORKER" and body.get("assignActorRoles") is not False and actor_roles:
+            app.role_assignments = roles.inherit(actor_roles, env_id)
         env.applications[app_id] = app
         return app
 
