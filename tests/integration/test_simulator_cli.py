@@ -66,6 +66,19 @@ def test_known_credentials_and_print_credentials():
         assert stop(proc) == 0
 
 
+def test_filter_mode_and_page_size_flags():
+    proc, env = start("--filter-mode", "ignore", "--page-size", "1")
+    try:
+        settings = httpx.get(env["PINGONE_AUTH_URL"] + "/_simulator/settings").json()
+        assert settings["filterMode"] == "ignore" and settings["pageSize"] == 1
+    finally:
+        assert stop(proc) == 0
+    for bad in (["--filter-mode", "sometimes"], ["--page-size", "0"]):
+        refused = subprocess.run([sys.executable, "-m", "pingone_operator.simulator", *bad],
+                                 capture_output=True, text=True, timeout=20)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, bad
+
+
 def test_port_in_use_fails_cleanly():
     proc, env = start()
     try:

@@ -242,7 +242,8 @@ async def test_admin_clock_and_settings(http, sim):
     assert after["offsetSeconds"] == before["offsetSeconds"] + 3600
     assert (await http.post("/_simulator/clock/advance", json={"seconds": -1})).status_code == 400
     settings = (await http.put("/_simulator/settings", json={"tokenLifetime": 120, "strict": True})).json()
-    assert settings == {"rateLimit": None, "tokenLifetime": 120, "strict": True}
+    assert settings == {"rateLimit": None, "tokenLifetime": 120, "strict": True, "filterMode": "honour",
+                        "pageSize": 100}
     creds = sim.state.worker
     token = await http.post(f"/{creds.environment_id}/as/token", data={"grant_type": "client_credentials"},
                             auth=(creds.client_id, creds.client_secret))

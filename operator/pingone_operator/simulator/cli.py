@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 
-from .config import FaultConfig, SimulatorConfig
+from .config import FILTER_MODES, FaultConfig, SimulatorConfig
 from .server import start_simulator
 from .validation import AUTH_METHODS
 
@@ -26,6 +26,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rate-limit", type=float, help="requests per second across PingOne routes")
     p.add_argument("--token-lifetime", type=int, default=3600, help="access-token lifetime in seconds")
     p.add_argument("--strict", action="store_true", help="also enforce rules the research marks as inferred")
+    p.add_argument("--filter-mode", default="honour", choices=FILTER_MODES,
+                   help="what the applications list does with `filter` (default honour)")
+    p.add_argument("--page-size", type=_positive_int, default=100,
+                   help="applications per list page when the request has no limit (default 100)")
     p.add_argument("--error-rate", type=float, default=0.0, help="fraction of requests answered with a 5xx")
     p.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request")
     p.add_argument("--fault-seed", type=int, help="seed for reproducible fault injection")
@@ -33,6 +37,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="also print the worker client secret (demos only)")
     p.add_argument("--log-level", default="WARNING")
     return p.parse_args(argv)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         worker_client_id=args.worker_client_id, worker_client_secret=args.worker_client_secret,
         worker_auth_method=args.worker_auth_method, rate_limit=args.rate_limit,
         token_lifetime=args.token_lifetime, strict=args.strict,
+        filter_mode=args.filter_mode, page_size=args.page_size,
         faults=FaultConfig(error_rate=args.error_rate, latency_ms=args.latency_ms, seed=args.fault_seed))
     try:
         asyncio.run(_serve(config, args.print_credentials))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 AUTH_METHODS_WITH_SECRET = ("CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT")
+FILTER_MODES = ("honour", "refuse", "ignore")  # what the applications list does with `filter`
 
 
 @dataclass
@@ -46,4 +47,6 @@ class SimulatorConfig:
     strict: bool = False  # also enforce the rules the research marks as inferred [I]
     faults: FaultConfig = field(default_factory=FaultConfig)
     max_applications: int = 1000  # per environment (PingOne platform limit)
+    page_size: int = 100  # applications per list page when the request has no `limit`
+    filter_mode: str = "honour"  # one of FILTER_MODES
     request_log_size: int = 10000  # most recent requests kept

@@ -106,7 +106,7 @@ async def fail_next(request: web.Request) -> web.Response:
 async def get_settings(request: web.Request) -> web.Response:
     st = state_of(request)
     return json_response({"rateLimit": st.limiter.rate, "tokenLifetime": st.tokens.lifetime,
-                          "strict": st.store.strict})
+                          "strict": st.store.strict, "filterMode": st.filter_mode, "pageSize": st.page_size})
 
 
 @_handler
@@ -119,6 +119,10 @@ async def set_settings(request: web.Request) -> web.Response:
         st.set_token_lifetime(int(body["tokenLifetime"]))
     if "strict" in body:
         st.store.strict = bool(body["strict"])
+    if "filterMode" in body:
+        st.set_filter_mode(body["filterMode"])
+    if "pageSize" in body:
+        st.set_page_size(body["pageSize"])
     return await get_settings(request)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiohttp import web
 
-from . import errors
+from . import errors, listing
 from .clock import parse_rfc3339
 from .httputil import BadBody, api_base, read_json, state_of
 from .roles import assignment_view
@@ -15,7 +14,6 @@ from .store import Application, LimitExceeded, ValidationFailed, secret_view
 
 PREFIX = "/v1/environments/{env}/applications"
 MIN_PREVIOUS, MAX_PREVIOUS = 60, 30 * 24 * 3600  # previous.expiresAt: 1 minute to 30 days ahead
-_FILTER = re.compile(r'^\s*(name|type|protocol|id)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$')
 
 
 def authorize(request: web.Request, env_id: str) -> tuple[dict[str, Any] | None, web.Response | None]:
@@ -57,19 +55,19 @@ async def list_applications(request: web.Request) -> web.Response:
         return denied
     st = state_of(request)
     apps = list(st.store.environments[env_id].applications.values())
-    query = request.query.get("filter")
-    if query is not None:
-        match = _FILTER.match(query)
-        if not match:
-            return errors.invalid_request(
-                "The request could not be completed. The filter is not supported.",
-                [errors.detail("INVALID_FILTER", "filter", 'Supported: name|type|protocol|id eq "value".')])
-        field, value = match.group(1), match.group(2).replace('\\"', '"')
-        apps = [a for a in apps if a.fields.get(field) == value]
+    try:
+        apps = listing.filtered(apps, request.query.get("filter"), st.filter_mode)
+        page = listing.page(apps, request.query, st.page_size)
+    except listing.ListRefused as exc:
+        return errors.invalid_request(exc.message, exc.details)
     base = api_base(request)
-    items = [a.view(base) for a in apps]
-    body = {"_links": {"self": {"href": f"{base}/environments/{env_id}/applications"}},
-            "_embedded": {"applications": items}, "count": len(items), "size": len(items)}
+    url = f"{base}/environments/{env_id}/applications"
+    raw_query = request.rel_url.raw_query_string
+    links = {"self": {"href": f"{url}?{raw_query}" if raw_query else url}}
+    if page.next_cursor is not None:
+        links["next"] = {"href": listing.next_href(url, request.query, page.next_cursor)}
+    items = [a.view(base) for a in page.items]
+    body = {"_links": links, "_embedded": {"applications": items}, "count": page.total, "size": len(items)}
     return errors.json_response(body)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import roles
 from .clock import Clock
-from .config import FaultConfig, SimulatorConfig
+from .config import FILTER_MODES, FaultConfig, SimulatorConfig
 from .faults import FaultInjector, RateLimiter
 from .reqlog import RequestLog
 from .store import Store
@@ -37,6 +37,8 @@ class SimulatorState:
         self.faults = FaultInjector(config.faults)
         self.limiter = RateLimiter(config.rate_limit)
         self.log = RequestLog(config.request_log_size)
+        self.set_filter_mode(config.filter_mode)
+        self.set_page_size(config.page_size)
         # Replaced with the real URLs once the server listens.
         self.api_base = "http://127.0.0.1/v1"
         self.auth_base = "http://127.0.0.1"
@@ -123,6 +125,18 @@ class SimulatorState:
 
     def set_token_lifetime(self, seconds: int) -> None:
         self.tokens.lifetime = seconds
+
+    def set_filter_mode(self, mode: str) -> None:
+        """What the applications list does with `filter`: "honour", "refuse" (400) or "ignore"."""
+        if mode not in FILTER_MODES:
+            raise ValueError(f"filter mode must be one of {list(FILTER_MODES)}, not {mode!r}")
+        self.filter_mode = mode
+
+    def set_page_size(self, size: int) -> None:
+        """Applications per list page when the request has no `limit`."""
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"page size must be a positive integer, not {size!r}")
+        self.page_size = size
 
     # -- request log ---------------------------------------------------------------------
     def requests(self) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ class Application:
     secret: str
     previous: PreviousSecret | None = None
     role_assignments: list[dict[str, Any]] = field(default_factory=list)  # see roles.py
+    seq: int = 0  # creation order: list order, and what a list cursor points at
 
     @property
     def id(self) -> str:
@@ -84,6 +85,7 @@ class Store:
         self.strict = strict
         self.max_applications = max_applications
         self.environments: dict[str, Environment] = {}
+        self._seq = 0
 
     def create_environment(self, env_id: str | None = None) -> Environment:
         env_id = env_id or str(uuid.uuid4())
@@ -114,7 +116,8 @@ class Store:
         stamp = format_rfc3339(self.clock.now())
         fields = copy.deepcopy(fields)
         fields.update(id=app_id, clientId=app_id, environment={"id": env_id}, createdAt=stamp, updatedAt=stamp)
-        app = Application(fields=fields, secret=secret or new_secret())
+        self._seq += 1
+        app = Application(fields=fields, secret=secret or new_secret(), seq=self._seq)
         if fields["type"] == "WORKER" and body.get("assignActorRoles") is not False and actor_roles:
             app.role_assignments = roles.inherit(actor_roles, env_id)
         env.applications[app_id] = app
