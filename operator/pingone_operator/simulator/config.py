@@ -6,16 +6,30 @@ from dataclasses import dataclass, field
 
 AUTH_METHODS_WITH_SECRET = ("CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT")
 FILTER_MODES = ("honour", "refuse", "ignore")  # what the applications list does with `filter`
+# Malformed 2xx answers a proxy or a broken gateway can give (pingone-pitfalls.md §6).
+BODY_FAULTS = ("html", "truncated", "no-id")
 
 
 @dataclass
 class FailRule:
-    """Fail the next `count` requests whose method and path match, with `status`."""
+    """Answer the next `count` requests whose method and path match with `status`.
+
+    Without `body`, `status` is a PingOne error (default 500). With `body` (one of BODY_FAULTS) it
+    is a malformed answer (default status 200): "html" replaces the request with a proxy's HTML
+    page; "truncated" and "no-id" handle the request, then cut its JSON in half or drop its `id`.
+    """
 
     method: str = "*"  # "*" or an HTTP method
     path_regex: str = ".*"  # searched in the request path
-    status: int = 500
+    status: int | None = None  # None: 200 with `body`, else 500
     count: int = 1
+    body: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.body is not None and self.body not in BODY_FAULTS:
+            raise ValueError(f"body must be one of {list(BODY_FAULTS)}, not {self.body!r}")
+        if self.status is None:
+            self.status = 200 if self.body else 500
 
 
 @dataclass

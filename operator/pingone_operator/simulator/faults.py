@@ -20,6 +20,7 @@ class Decision:
     delay: float = 0.0  # seconds
     drop: bool = False
     status: int | None = None  # answer with this error instead of handling
+    body: str | None = None  # with status: a malformed answer instead (see FailRule)
     reason: str = ""
 
 
@@ -43,9 +44,10 @@ class FaultInjector:
             self.config = config
         return self.config
 
-    def fail_next(self, count: int = 1, status: int = 500, method: str = "*", path_regex: str = ".*") -> None:
+    def fail_next(self, count: int = 1, status: int | None = None, method: str = "*", path_regex: str = ".*",
+                  body: str | None = None) -> None:
         re.compile(path_regex)  # fail now on a bad pattern, not on the next request
-        self.config.fail_next.append(FailRule(method.upper(), path_regex, status, count))
+        self.config.fail_next.append(FailRule(method.upper(), path_regex, status, count, body))
 
     def reset(self) -> None:
         self.configure(FaultConfig())
@@ -58,7 +60,8 @@ class FaultInjector:
             if rule.count > 0 and rule.method in ("*", method) and re.search(rule.path_regex, path):
                 rule.count -= 1
                 c.fail_next = [r for r in c.fail_next if r.count > 0]
-                decision.status, decision.reason = rule.status, "fail_next"
+                decision.status, decision.body = rule.status, rule.body
+                decision.reason = f"fail_next:{rule.body}" if rule.body else "fail_next"
                 return decision
         if c.drop_rate and self._rng.random() < c.drop_rate:
             decision.drop, decision.reason = True, "drop"

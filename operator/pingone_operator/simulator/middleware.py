@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from . import errors
+from . import errors, malformed
 from .clock import format_rfc3339
 from .httputil import state_of
 from .reqlog import parse_body
@@ -73,8 +73,18 @@ async def _guarded(request: web.Request, handler, st) -> tuple[web.StreamRespons
         if request.transport is not None:
             request.transport.abort()
         raise Dropped()
-    if decision.status is not None:
-        return _error_for(request.path, decision.status), decision.reason
+    if decision.status is None:
+        return await _handle(request, handler)
+    if decision.body == "html":
+        return malformed.html_page(decision.status), decision.reason
+    if decision.body:
+        # The request takes effect; only its answer is damaged on the way back.
+        response, _ = await _handle(request, handler)
+        return malformed.rewrite(response, decision.body, decision.status), decision.reason
+    return _error_for(request.path, decision.status), decision.reason
+
+
+async def _handle(request: web.Request, handler) -> tuple[web.StreamResponse, str]:
     try:
         return await handler(request), ""
     except web.HTTPException as exc:

@@ -97,8 +97,10 @@ async def reset_faults(request: web.Request) -> web.Response:
 @_handler
 async def fail_next(request: web.Request) -> web.Response:
     body = await _body(request)
-    state_of(request).fail_next(count=int(body.get("count", 1)), status=int(body.get("status", 500)),
-                                method=str(body.get("method", "*")), path_regex=str(body.get("path_regex", ".*")))
+    status = body.get("status")
+    state_of(request).fail_next(count=int(body.get("count", 1)), status=None if status is None else int(status),
+                                method=str(body.get("method", "*")), path_regex=str(body.get("path_regex", ".*")),
+                                body=body.get("body"))
     return json_response(state_of(request).describe_faults())
 
 

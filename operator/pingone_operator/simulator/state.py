@@ -114,8 +114,10 @@ class SimulatorState:
     def set_faults(self, **changes: Any) -> FaultConfig:
         return self.faults.update(**changes)
 
-    def fail_next(self, count: int = 1, status: int = 500, method: str = "*", path_regex: str = ".*") -> None:
-        self.faults.fail_next(count, status, method, path_regex)
+    def fail_next(self, count: int = 1, status: int | None = None, method: str = "*", path_regex: str = ".*",
+                  body: str | None = None) -> None:
+        """See FailRule: `status` defaults to 500, or to 200 with a malformed `body`."""
+        self.faults.fail_next(count, status, method, path_regex, body)
 
     def reset_faults(self) -> None:
         self.faults.reset()
