@@ -17,6 +17,8 @@ from tests.contract import errors_against, property_names, validate_against
 
 APP_PATH = "#/paths/~1environments~1{environmentID}~1applications~1{applicationID}"
 SECRET_GET = (APP_PATH + "~1secret/get/responses/200/content/application~1json/schema")
+ROLES_GET = (APP_PATH + "~1roleAssignments/get/responses/200/content/application~1json/schema")
+LIST_GET = "#/paths/~1environments~1{environmentID}~1applications/get/responses/200/content/application~1json/schema"
 
 RICH_WEB_APP = {
     "name": "rich", "description": "all the optional fields", "enabled": True, "type": "WEB_APP",
@@ -134,3 +136,46 @@ async def test_error_bodies(api, http, sim, web_app_body, connect, sim_factory):
     for status in (500, 503):
         faulty = connect(await sim_factory(faults=FaultConfig(error_rate=1.0, error_status=status)))
         assert_error(await faulty.list(), status)
+
+
+async def test_list_pages(sim_factory, connect, worker_body):
+    api = connect(await sim_factory(page_size=2))
+    for i in range(3):
+        await api.create_ok(worker_body(name=f"w{i}"))
+    page = (await api.list(filter='type eq "WORKER"')).json()
+    seen = 0
+    while True:
+        assert_valid(LIST_GET, page, closed=False, one_of_as_any_of=True)
+        assert_valid("EntityArray", page, one_of_as_any_of=True)
+        for item in page["_embedded"]["applications"]:
+            assert_valid("ApplicationOIDC", item)
+        seen += len(page["_embedded"]["applications"])
+        if "next" not in page["_links"]:
+            break
+        assert_valid("LinksHATEOAS_value", page["_links"]["next"])
+        page = (await api.http.get(page["_links"]["next"]["href"], headers=api.headers)).json()
+    assert seen == 4
+    assert_error(await api.list(cursor="bogus"), 400)
+
+
+async def test_role_assignments(api, sim, worker_body):
+    inherited = await api.create_ok(worker_body())
+    for app_id in (sim.state.worker.client_id, inherited["id"]):
+        body = (await api.http.get(api.path(app_id, "/roleAssignments"), headers=api.headers)).json()
+        assert body["_embedded"]["roleAssignments"]
+        assert_valid(ROLES_GET, body, closed=False, one_of_as_any_of=True)
+        assert_valid("EntityArray", body, one_of_as_any_of=True)
+        for item in body["_embedded"]["roleAssignments"]:
+            assert_valid("RoleAssignment", item)
+    for item in sim.state.role_assignments(sim.environment_id, inherited["id"]):
+        assert_valid("RoleAssignment", item)
+    assert_error(await api.http.get(api.path("missing", "/roleAssignments"), headers=api.headers), 404)
+
+
+def test_role_assignment_schema_catches_violations():
+    good = {"id": "a", "role": {"id": "r"}, "scope": {"id": "e", "type": "ENVIRONMENT"},
+            "environment": {"id": "e"}, "readOnly": False}
+    assert_valid("RoleAssignment", good)
+    assert errors_against("RoleAssignment", {**good, "scope": {"id": "e", "type": "GALAXY"}})
+    assert errors_against("RoleAssignment", {k: v for k, v in good.items() if k != "role"})
+    assert errors_against("RoleAssignment", {**good, "application": {"id": "x"}}, closed=True)
