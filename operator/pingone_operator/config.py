@@ -63,6 +63,14 @@ class OperatorSettings:
     watch_namespaces: tuple[str, ...] = ()  # empty: all namespaces
     operator_namespace: str = "pingone-operator"  # where PingOneConnection credentials Secrets live
     log_level: str = "INFO"
+    # The default connection (the operator's own credentials), scoped like a PingOneConnection.
+    default_allowed_namespaces: tuple[str, ...] = ()  # empty: every namespace the operator watches
+    default_allowed_environments: tuple[str, ...] = ()  # empty: PINGONE_ENVIRONMENT_ID only
+    require_connection_ref: bool = False  # True: no default connection at all
+    adoption_allowed_namespaces: tuple[str, ...] = ()  # empty: adoption is off
+    adoption_allowed_application_ids: tuple[str, ...] = ()  # empty: any id, in allowed namespaces
+    delete_give_up_seconds: float = 600.0  # then a deletion that cannot reach PingOne is abandoned
+    resync_min_interval_seconds: float = 30.0  # per resource, so the annotation cannot drain the budget
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -143,10 +151,7 @@ _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSettings:
     env = os.environ if env is None else env
-    namespaces = tuple(n.strip() for n in (_get(env, "WATCH_NAMESPACES") or "").split(",") if n.strip())
-    for name in namespaces:
-        if not _NAMESPACE.match(name):
-            raise ConfigError(f"WATCH_NAMESPACES has an invalid namespace name {name!r}")
+    namespaces = _namespaces(env, "WATCH_NAMESPACES")
     level = (_get(env, "LOG_LEVEL") or "INFO").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
@@ -159,4 +164,40 @@ def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSett
         secret_check_interval_seconds=_number(env, "SECRET_CHECK_INTERVAL_SECONDS", 3600.0, 1),
         watch_namespaces=namespaces,
         log_level=level,
+        default_allowed_namespaces=_namespaces(env, "DEFAULT_CONNECTION_ALLOWED_NAMESPACES"),
+        default_allowed_environments=_uuids(env, "DEFAULT_CONNECTION_ALLOWED_ENVIRONMENTS"),
+        require_connection_ref=_flag(env, "REQUIRE_CONNECTION_REF"),
+        adoption_allowed_namespaces=_namespaces(env, "ADOPTION_ALLOWED_NAMESPACES"),
+        adoption_allowed_application_ids=_uuids(env, "ADOPTION_ALLOWED_APPLICATION_IDS"),
+        delete_give_up_seconds=_number(env, "DELETE_GIVE_UP_SECONDS", 600.0, 0),
+        resync_min_interval_seconds=_number(env, "RESYNC_MIN_INTERVAL_SECONDS", 30.0, 0),
     )
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in (_get(env, name) or "").split(",") if n.strip())
+
+
+def _namespaces(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    names = _list(env, name)
+    for namespace in names:
+        if not _NAMESPACE.match(namespace):
+            raise ConfigError(f"{name} has an invalid namespace name {namespace!r}")
+    return names
+
+
+def _uuids(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    ids = _list(env, name)
+    for value in ids:
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            raise ConfigError(f"{name} must list PingOne ids (UUIDs), got {value!r}") from None
+    return ids
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (_get(env, name) or "false").lower()
+    if raw not in ("true", "false"):
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    return raw == "true"

@@ -1,15 +1,15 @@
 """Which way in to PingOne a resource uses, and whether it may.
 
 Without `spec.connectionRef` a resource uses the operator's own configuration (the default
-connection). With it, the named cluster-scoped PingOneConnection must allow the resource's
-namespace and environment, or the resource fails closed. Each connection has its own client: its
-own token cache and its own rate-limit pacing.
+connection), scoped by the operator's settings like any PingOneConnection; with it, the named
+cluster-scoped PingOneConnection. access.py decides; this module fetches what the decision needs
+(the connection, its credentials, namespace labels) and hands back the Reconciler bound to the
+connection. Each connection has its own client: its own token cache and rate-limit pacing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
 from collections.abc import Callable
@@ -19,11 +19,13 @@ from typing import Any
 from kubernetes.client import ApiClient, CoreV1Api
 from kubernetes.client.exceptions import ApiException
 
+from . import access
 from .config import PingOneSettings, Secret
-from .models import PingOneApplicationSpec, PingOneConnectionSpec
+from .kube import NotText, decode_secret_data
+from .models import PingOneConnectionSpec
 from .pingone.client import Observer, PingOneClient
 from .pingone.errors import PingOneError
-from .reconcile import CredentialStore, Failure, Reconciler, StatusWriter, classify
+from .reconcile import CredentialStore, Failure, Reconciler, Resource, StatusWriter, classify
 
 
 class ConnectionRefused(Exception):
@@ -47,15 +49,6 @@ class ConnectionContext:
     namespace_labels: Callable[[str], dict[str, str]]
 
 
-def allowed_namespace(spec: PingOneConnectionSpec, namespace: str, labels: dict[str, str]) -> bool:
-    if spec.allowedNamespaces and namespace in spec.allowedNamespaces:
-        return True
-    selector = spec.namespaceSelector
-    if selector is not None and selector.matchLabels is not None:
-        return all(labels.get(k) == v for k, v in selector.matchLabels.items())
-    return False
-
-
 def pingone_settings(spec: PingOneConnectionSpec, credentials: dict[str, str]) -> PingOneSettings:
     ref = spec.credentialsSecret
     return PingOneSettings(
@@ -75,42 +68,57 @@ class Connections:
     def __init__(
         self,
         default: Reconciler,
+        default_policy: access.AccessPolicy,
         credentials: CredentialStore,
         status_writer: StatusWriter,
         context: ConnectionContext,
         observer: Observer | None = None,
+        *,
+        require_connection_ref: bool = False,
     ) -> None:
         self.default = default
+        self._default_policy = default_policy
+        self._require_ref = require_connection_ref
         self._credentials = credentials
         self._status_writer = status_writer
         self._context = context
         self._observer = observer
         self._cache: dict[str, tuple[str, Reconciler]] = {}  # connection name -> (fingerprint, reconciler)
 
-    async def reconciler_for(
-        self, namespace: str, spec: PingOneApplicationSpec, connection: dict[str, Any] | None
-    ) -> Reconciler:
-        if spec.connectionRef is None:
-            return self.default
-        name = spec.connectionRef.name
-        if connection is None:
-            raise _refused("ConnectionNotFound", f"PingOneConnection {name!r} does not exist")
-        conn = PingOneConnectionSpec.model_validate(connection)
-        labels = await asyncio.to_thread(self._context.namespace_labels, namespace)
-        if not allowed_namespace(conn, namespace, labels):
-            raise _refused("ConnectionDenied", f"PingOneConnection {name!r} does not allow namespace {namespace!r}")
-        environment = spec.environmentId or conn.environmentId
-        if environment not in conn.environments():
-            raise _refused(
-                "ConnectionDenied", f"PingOneConnection {name!r} does not allow environment {environment}"
-            )
-        return await self._reconciler(name, conn)
+    async def reconciler_for(self, resource: Resource, connection: dict[str, Any] | None) -> Reconciler:
+        """The Reconciler of the resource's connection, if the resource may use it for what it asks.
+
+        The checks come before the connection's credentials are read, and before any PingOne call.
+        """
+        ref = resource.spec.connectionRef
+        if ref is None:
+            if self._require_ref:
+                raise _refused("ConnectionRequired", "this operator has no default connection: "
+                               "set spec.connectionRef to a PingOneConnection that allows this namespace")
+            policy, home = self._default_policy, self.default.default_environment_id
+        elif connection is None:
+            raise _refused("ConnectionNotFound", f"PingOneConnection {ref.name!r} does not exist")
+        else:
+            conn = PingOneConnectionSpec.model_validate(connection)
+            policy, home = access.connection_policy(ref.name, conn), conn.environmentId
+        labels = {}
+        if policy.needs_labels:
+            labels = await asyncio.to_thread(self._context.namespace_labels, resource.namespace)
+        # The environment checked is the one the sync will use.
+        environment = resource.spec.environmentId or resource.status.get("environmentId") or home
+        failure = access.check(policy, resource.namespace, labels, environment, resource.spec)
+        if failure is None:
+            reconciler = self.default if ref is None else await self._reconciler(ref.name, conn)
+            failure = access.protect_worker(reconciler.worker_id, resource.spec, resource.status.get("applicationId"))
+        if failure is not None:
+            raise ConnectionRefused(failure)
+        return reconciler
 
     async def verify(self, name: str, connection: dict[str, Any]) -> Failure | None:
         """Sign in with the connection's credentials; the failure if that does not work."""
         try:
             reconciler = await self._reconciler(name, PingOneConnectionSpec.model_validate(connection))
-            await reconciler.pingone.tokens.token()
+            await reconciler.pingone.sign_in()
         except ConnectionRefused as refused:
             return refused.failure
         except PingOneError as exc:
@@ -118,8 +126,11 @@ class Connections:
         return None
 
     async def _reconciler(self, name: str, conn: PingOneConnectionSpec) -> Reconciler:
-        data = await asyncio.to_thread(self._context.read_secret, conn.credentialsSecret.name)
         ref = conn.credentialsSecret
+        try:
+            data = await asyncio.to_thread(self._context.read_secret, ref.name)
+        except NotText as exc:
+            raise _refused("ConnectionInvalid", f"PingOneConnection {name!r}: Secret {ref.name!r}: {exc}") from None
         if not data or ref.clientIdKey not in data or ref.clientSecretKey not in data:
             raise _refused(
                 "ConnectionInvalid",
@@ -139,6 +150,7 @@ class Connections:
             self._status_writer,
             default_environment_id=settings.environment_id,
             auth_url=settings.auth_url,
+            worker_id=settings.client_id,
         )
         self._cache[name] = (fingerprint, reconciler)
         if cached:
@@ -161,7 +173,7 @@ def kube_context(api: ApiClient, operator_namespace: str) -> ConnectionContext:
             if exc.status in (403, 404):
                 return None
             raise
-        return {k: base64.b64decode(v).decode() for k, v in (secret.data or {}).items()}
+        return decode_secret_data(secret.data)
 
     def namespace_labels(name: str) -> dict[str, str]:
         try:

@@ -15,6 +15,7 @@ import yaml
 from . import CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, VERSION
 from .models import (
     OPERATOR_FIELDS,
+    RESOURCE_RULES,
     PingOneApplicationSpec,
     PingOneApplicationStatus,
     PingOneConnectionSpec,
@@ -66,9 +67,24 @@ def schema_of(model: type) -> dict[str, Any]:
 
 
 def _crd(kind: str, plural: str, scope: str, spec: dict[str, Any], status: dict[str, Any], description: str,
-         columns: list[dict[str, Any]], short_names: list[str]) -> dict[str, Any]:
+         columns: list[dict[str, Any]], short_names: list[str],
+         rules: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
     status = {**status, "description": "Observed state, written by the operator."}
     status.pop("required", None)
+    root: dict[str, Any] = {
+        "type": "object",
+        "description": description,
+        "required": ["spec"],
+        "properties": {
+            "apiVersion": {"type": "string"},
+            "kind": {"type": "string"},
+            "metadata": {"type": "object"},
+            "spec": spec,
+            "status": status,
+        },
+    }
+    if rules:
+        root["x-kubernetes-validations"] = [{"rule": r, "message": m} for r, m in rules]
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -91,20 +107,7 @@ def _crd(kind: str, plural: str, scope: str, spec: dict[str, Any], status: dict[
                     "storage": True,
                     "subresources": {"status": {}},
                     "additionalPrinterColumns": columns,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "description": description,
-                            "required": ["spec"],
-                            "properties": {
-                                "apiVersion": {"type": "string"},
-                                "kind": {"type": "string"},
-                                "metadata": {"type": "object"},
-                                "spec": spec,
-                                "status": status,
-                            },
-                        }
-                    },
+                    "schema": {"openAPIV3Schema": root},
                 }
             ],
         },
@@ -134,7 +137,7 @@ def crd() -> dict[str, Any]:
         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
     ]
     return _crd(KIND, PLURAL, "Namespaced", spec, schema_of(PingOneApplicationStatus),
-                "A PingOne OIDC application managed by pingone-operator.", columns, SHORT_NAMES)
+                "A PingOne OIDC application managed by pingone-operator.", columns, SHORT_NAMES, RESOURCE_RULES)
 
 
 def connection_crd() -> dict[str, Any]:

@@ -8,6 +8,7 @@ Event for every outcome worth telling.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import logging
 import os
 import random
@@ -17,12 +18,13 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
-from . import GROUP, PLURAL, VERSION, metrics
+from . import GROUP, PLURAL, VERSION, access, metrics
 from .config import load_operator_settings, load_pingone_settings
 from .connections import ConnectionRefused, Connections, kube_context
 from .kube import KubeSecretStore, KubeStatusWriter, api_client
 from .models import ManagementPolicy, PingOneApplicationSpec
 from .pingone.client import PingOneClient
+from .pingone.pacing import current_tenant
 from .reconcile import Failure, Outcome, Reconciler, Resource, status_changes
 from .conditions import set_condition
 from .rotation import parse_time
@@ -32,7 +34,6 @@ RESOURCE = (GROUP, VERSION, PLURAL)
 PREFIX = GROUP
 # Not under the `pingone-operator.dev/` prefix: kopf ignores its own prefix's annotations.
 RESYNC_ANNOTATION = f"ops.{GROUP}/resync"
-DELETE_RETRIES = 8  # then the finalizer goes: a dead PingOne must not pin a resource forever
 
 
 def _lock(memo: kopf.Memo) -> asyncio.Lock:
@@ -66,6 +67,8 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.execution.default_backoff = 30
     memo.drift_interval = operator_settings.drift_interval_seconds
     memo.secret_check_interval = operator_settings.secret_check_interval_seconds
+    memo.delete_give_up = operator_settings.delete_give_up_seconds
+    memo.resync_min_interval = operator_settings.resync_min_interval_seconds
     observer = metrics.PrometheusObserver()
     api = api_client()
     secrets, status_writer = KubeSecretStore(api), KubeStatusWriter(api)
@@ -75,9 +78,18 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
         status_writer,
         default_environment_id=pingone_settings.environment_id,
         auth_url=pingone_settings.auth_url,
+        worker_id=pingone_settings.client_id,
+    )
+    policy = access.default_policy(
+        pingone_settings.environment_id,
+        namespaces=operator_settings.default_allowed_namespaces,
+        environments=operator_settings.default_allowed_environments,
+        adoption_namespaces=operator_settings.adoption_allowed_namespaces,
+        adoptable_ids=operator_settings.adoption_allowed_application_ids,
     )
     context = kube_context(api, operator_settings.operator_namespace)
-    memo.connections = Connections(default, secrets, status_writer, context, observer)
+    memo.connections = Connections(default, policy, secrets, status_writer, context, observer,
+                                   require_connection_ref=operator_settings.require_connection_ref)
     log.info(
         "configured: PingOne API %s, environment %s, auth method %s, drift interval %ss",
         pingone_settings.api_url, pingone_settings.environment_id, pingone_settings.token_auth_method,
@@ -101,7 +113,7 @@ async def _reconciler(memo: kopf.Memo, resource: Resource, connection_specs: kop
     """The reconciler of the resource's connection; raises ConnectionRefused."""
     ref = resource.spec.connectionRef
     found = next(iter(connection_specs.get(ref.name, [])), None) if ref else None
-    return await memo.connections.reconciler_for(resource.namespace, resource.spec, found)
+    return await memo.connections.reconciler_for(resource, found)
 
 
 @kopf.index(*RESOURCE, id="claims")
@@ -178,6 +190,7 @@ def _claimed_by_another(resource: Resource, claims: kopf.Index) -> str | None:
 async def _sync(trigger: str, body: kopf.Body, memo: kopf.Memo, indexes: dict[str, kopf.Index], *,
                 read_secret: bool = True) -> tuple[Resource, Outcome]:
     resource = _resource(body, _parse_spec(body))
+    current_tenant.set(resource.namespace)  # PingOne calls are shared fairly between namespaces
     default = memo.connections.default
     if resource.spec.managementPolicy == ManagementPolicy.PAUSED:
         return resource, default.paused(resource)
@@ -236,6 +249,13 @@ async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: ko
     """On-demand drift check: any change of the resync annotation runs one at once."""
     if new is None or not (body.get("status") or {}).get("applicationId"):
         return
+    now = time.monotonic()
+    if now - memo.get("last_resync", float("-inf")) < memo.resync_min_interval:
+        # Any editor can change the annotation; PingOne's rate budget is everyone's.
+        log.info("resync of %s/%s skipped: the last one was under %ss ago", body["metadata"]["namespace"],
+                 body["metadata"]["name"], memo.resync_min_interval)
+        return
+    memo.last_resync = now
     indexes = {"claims": claims, "connection_specs": connection_specs}
     resource, outcome = await _sync("resync", body, memo, indexes)
     kopf.info(body, reason="Resynced", message="drift check requested by annotation")
@@ -270,33 +290,45 @@ async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int,
         pass  # the status and Event tell it; the next tick looks again
 
 
-@kopf.on.delete(*RESOURCE, id="cleanup", retries=DELETE_RETRIES, backoff=10)
-async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int,
+@kopf.on.delete(*RESOURCE, id="cleanup")
+async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, runtime: datetime.timedelta,
                   connection_specs: kopf.Index, **_: Any) -> None:
     try:
-        spec = _parse_spec(body)
+        resource = _resource(body, _parse_spec(body))
     except kopf.PermanentError:
         kopf.warn(body, reason="Orphaned", message="spec unreadable; PingOne application left in place")
         return
-    resource = _resource(body, spec)
-    try:
-        reconciler = await _reconciler(memo, resource, connection_specs)
-    except ConnectionRefused as refused:
-        outcome = memo.connections.default.refuse(resource, refused.failure)
-    else:
-        async with _lock(memo):
-            outcome = await reconciler.delete(resource)
-    if outcome.failure and retry + 1 >= DELETE_RETRIES:
-        kopf.warn(
-            body, reason="DeleteAbandoned",
-            message=f"gave up deleting the PingOne application after {DELETE_RETRIES} tries: "
-            f"{outcome.failure.message}; it is left in PingOne",
-        )
-        log.warning("gave up deleting %s/%s: %s", resource.namespace, resource.name, outcome.failure.message)
-        outcome.failure = None
+    current_tenant.set(resource.namespace)
+    outcome = await _delete(memo, resource, connection_specs)
+    if outcome.failure and runtime.total_seconds() >= memo.delete_give_up:
+        _abandon(body, resource, outcome, runtime)
     if outcome.failure is None:
         metrics.forget(resource.namespace, resource.name)
     _deliver(outcome, resource, body, patch, retry)
+
+
+async def _delete(memo: kopf.Memo, resource: Resource, connection_specs: kopf.Index) -> Outcome:
+    """Orphan, Paused and nothing-to-delete need no connection: decided before looking for one."""
+    default = memo.connections.default
+    outcome = default.deletion_without_pingone(resource)
+    if outcome is not None:
+        return outcome
+    try:
+        reconciler = await _reconciler(memo, resource, connection_specs)
+    except ConnectionRefused as refused:
+        return default.refuse(resource, refused.failure)
+    async with _lock(memo):
+        return await reconciler.delete(resource)
+
+
+def _abandon(body: kopf.Body, resource: Resource, outcome: Outcome, runtime: datetime.timedelta) -> None:
+    """A dead PingOne (or connection) must not pin a resource in Terminating forever."""
+    message = (f"gave up deleting the PingOne application after {runtime.total_seconds():.0f} s: "
+               f"{outcome.failure.message}; it is left in PingOne")
+    kopf.warn(body, reason="DeleteAbandoned", message=message)
+    log.warning("deletion of %s/%s abandoned: %s", resource.namespace, resource.name, message)
+    metrics.DELETIONS_ABANDONED.inc()
+    outcome.failure = None
 
 
 @kopf.on.create(GROUP, VERSION, "pingoneconnections", id="verify")

@@ -23,6 +23,21 @@ MANAGED_BY = "pingone-operator"
 LABEL_APPLICATION = f"{GROUP}/application"
 
 
+class NotText(Exception):
+    """A Secret value that is not UTF-8 text (its bytes are never echoed)."""
+
+
+def decode_secret_data(data: dict[str, str] | None) -> dict[str, str]:
+    """A Secret's base64 values as text; raises NotText naming the key, never the bytes."""
+    decoded = {}
+    for key, value in (data or {}).items():
+        try:
+            decoded[key] = base64.b64decode(value).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            raise NotText(f"the value of key {key!r} is not UTF-8 text") from None
+    return decoded
+
+
 def api_client() -> ApiClient:
     """In-cluster credentials when running in a pod, else KUBECONFIG (the same choice kopf makes)."""
     configuration = kubernetes.client.Configuration()
@@ -79,7 +94,12 @@ class KubeSecretStore:
         same_owner = any(ref.uid == resource.uid for ref in current.metadata.owner_references or [])
         labels = current.metadata.labels or {}
         labels_ok = all(labels.get(k) == v for k, v in _labels(resource).items())
-        data = {k: base64.b64decode(v).decode() for k, v in (current.data or {}).items()}
+        data = {}
+        for key, value in (current.data or {}).items():
+            try:
+                data.update(decode_secret_data({key: value}))
+            except NotText:
+                pass  # not what we wrote (someone edited it): it differs, so the next write replaces it
         return StoredSecret(data=data, up_to_date_metadata=same_owner and labels_ok)
 
     def _write(self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None) -> str:

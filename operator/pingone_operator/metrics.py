@@ -43,6 +43,11 @@ MALFORMED_RESPONSES = Counter(
     "2xx answers from PingOne that were not the documented JSON (e.g. a proxy's HTML page), by method.",
     ["method"], registry=REGISTRY,
 )
+DELETIONS_ABANDONED = Counter(
+    "pingone_operator_deletions_abandoned",
+    "Deletions that could not reach PingOne within DELETE_GIVE_UP_SECONDS; the application was left in PingOne.",
+    registry=REGISTRY,
+)
 READY = Gauge(
     "pingone_operator_resource_ready", "1 if the PingOneApplication is Ready, else 0.",
     ["namespace", "name"], registry=REGISTRY,

@@ -322,8 +322,9 @@ SPEC_RULES = (
         "Wildcards are not allowed in redirectUris unless allowWildcardInRedirectUris is true",
     ),
     (
-        "!has(self.redirectUris) || self.redirectUris.all(u, !u.startsWith('http://') || u.startsWith('http://localhost') || u.startsWith('http://127.0.0.1'))",
-        "redirectUris must use https; http is allowed only for localhost and 127.0.0.1",
+        # The exact host, not a prefix: http://localhost.attacker.example is not localhost.
+        "!has(self.redirectUris) || self.redirectUris.all(u, !u.startsWith('http://') || (isURL(u) && url(u).getHostname() in ['localhost', '127.0.0.1', '::1']))",
+        "redirectUris must use https; http is allowed only for the hosts localhost, 127.0.0.1 and [::1]",
     ),
     (
         "self.tokenEndpointAuthMethod != 'NONE' || !self.grantTypes.exists(g, g == 'CLIENT_CREDENTIALS')",
@@ -340,6 +341,17 @@ SPEC_RULES = (
 )
 
 
+# Rules over the whole object: they can see status, so they know whether the application exists.
+RESOURCE_RULES = (
+    (
+        "!has(oldSelf.status) || !has(oldSelf.status.applicationId) || "
+        "(has(self.spec.connectionRef) == has(oldSelf.spec.connectionRef) && "
+        "(!has(self.spec.connectionRef) || self.spec.connectionRef.name == oldSelf.spec.connectionRef.name))",
+        "connectionRef cannot change once the application exists in PingOne; create a new resource to move it",
+    ),
+)
+
+
 class PingOneApplicationSpec(ApplicationSettings):
     """Desired state: PingOne's application fields plus a few operator fields."""
 
@@ -350,9 +362,9 @@ class PingOneApplicationSpec(ApplicationSettings):
         pattern=r"^[0-9a-fA-F-]{36}$",
         description="Operator field. The PingOne environment of the application. Default: the connection's environment (the operator's PINGONE_ENVIRONMENT_ID without connectionRef). Immutable.",
     )
-    deletionPolicy: DeletionPolicy = Field(
-        DeletionPolicy.DELETE,
-        description="Operator field. Delete (default) removes the PingOne application with the resource; Orphan keeps it.",
+    deletionPolicy: DeletionPolicy | None = Field(
+        None,
+        description="Operator field. Delete removes the PingOne application with the resource; Orphan keeps it. Default: Delete for an application the operator created, Orphan for an adopted one.",
     )
     managementPolicy: ManagementPolicy = Field(
         ManagementPolicy.MANAGE,
@@ -375,6 +387,12 @@ class PingOneApplicationSpec(ApplicationSettings):
     connectionRef: ConnectionRef | None = Field(
         None, description="Operator field. Use this PingOneConnection instead of the operator's own configuration."
     )
+
+    def effective_deletion_policy(self) -> DeletionPolicy:
+        """An adopted application outlives its resource unless the spec says otherwise."""
+        if self.deletionPolicy is not None:
+            return DeletionPolicy(self.deletionPolicy)
+        return DeletionPolicy.ORPHAN if self.adoptApplicationId else DeletionPolicy.DELETE
 
     def application(self) -> ApplicationSettings:
         """The PingOne part of the spec, without operator fields."""
@@ -442,6 +460,22 @@ class NamespaceSelector(BaseModel):
     matchLabels: dict[str, str] | None = Field(None, description="Namespaces with all of these labels may use it.")
 
 
+class AdoptionPolicy(BaseModel):
+    """Who may take over applications that exist in PingOne already (off unless listed here)."""
+
+    model_config = ConfigDict(extra="forbid")
+    allowedNamespaces: list[Annotated[str, Field(max_length=63)]] | None = Field(
+        None, max_length=1000, description="Namespaces whose PingOneApplications may set adoptApplicationId."
+    )
+    namespaceSelector: NamespaceSelector | None = Field(
+        None, description="Namespaces (by label) whose PingOneApplications may set adoptApplicationId."
+    )
+    applicationIds: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")]] | None = Field(
+        None, max_length=1000,
+        description="Only these applications may be adopted. Default: any, except the connection's own worker application (never).",
+    )
+
+
 class PingOneConnectionSpec(BaseModel):
     """A PingOne worker application's credentials, and who may use them for what."""
 
@@ -473,6 +507,10 @@ class PingOneConnectionSpec(BaseModel):
     )
     requestsPerSecond: float = Field(
         20, gt=0, le=100, description="Client-side pacing of this connection's PingOne calls. Default 20."
+    )
+    adoption: AdoptionPolicy | None = Field(
+        None,
+        description="Which namespaces may adopt existing PingOne applications through this connection. Default: none.",
     )
 
     def environments(self) -> list[str]:

@@ -153,12 +153,14 @@ class Reconciler:
         *,
         default_environment_id: str,
         auth_url: str,
+        worker_id: str = "",
     ) -> None:
         self.pingone = pingone
         self.credentials = credentials
         self.status_writer = status_writer
         self.default_environment_id = default_environment_id
         self.auth_url = auth_url.rstrip("/")
+        self.worker_id = worker_id  # the application the operator signs in as: never managed
 
     def environment_of(self, resource: Resource) -> str:
         return resource.spec.environmentId or resource.status.get("environmentId") or self.default_environment_id
@@ -177,6 +179,9 @@ class Reconciler:
         managed_before = () if observe_only else resource.status.get("managedFields") or ()
         try:
             app = await self._observe_or_create(resource, env, outcome)
+            if self.worker_id and self.worker_id in (app["id"], app.get("clientId")):
+                raise _Stop(Failure("ProtectedApplication", "this is the worker application the operator signs in "
+                                    "with; it can never be managed", retry=False))
             drifted = drifted_fields(declared, app, managed_before)
             if drifted and observe_only:
                 if drifted != resource.status.get("driftedFields"):  # tell it once, not every tick
@@ -240,8 +245,7 @@ class Reconciler:
         desired_name = spec.name
         same_name = await self.pingone.find_application_by_name(env, desired_name)
         if same_name:
-            intent = resource.status.get("pendingCreate") or {}
-            if intent.get("name") == desired_name and intent.get("environmentId") == env:
+            if _created_by_intent(same_name, resource.status.get("pendingCreate"), env):
                 # We sent the POST before a crash or a lost answer: this application is ours.
                 outcome.events.append(Event("Normal", "Recovered", f"found application {same_name['id']} created by an interrupted sync"))
                 await self._record_identity(resource, outcome, env, same_name)
@@ -384,17 +388,26 @@ class Reconciler:
         outcome.events.append(Event("Warning", failure.reason, failure.message))
         return outcome
 
-    async def delete(self, resource: Resource) -> Outcome:
-        outcome = Outcome(status=_owned_status(resource.status))
+    def deletion_without_pingone(self, resource: Resource) -> Outcome | None:
+        """The outcome of a deletion that needs no PingOne call (and so no connection), if it is one."""
         app_id = resource.status.get("applicationId")
-        env = self.environment_of(resource)
-        keep = resource.spec.deletionPolicy == DeletionPolicy.ORPHAN or \
-            resource.spec.managementPolicy in (ManagementPolicy.OBSERVE_ONLY, ManagementPolicy.PAUSED)
+        outcome = Outcome(status=_owned_status(resource.status))
         if not app_id:
             outcome.events.append(Event("Normal", "Deleted", "no PingOne application was recorded; nothing to delete"))
-        elif keep:
+        elif resource.spec.managementPolicy in (ManagementPolicy.OBSERVE_ONLY, ManagementPolicy.PAUSED):
+            outcome.events.append(Event("Normal", "Orphaned", f"left application {app_id} in PingOne (managementPolicy)"))
+        elif resource.spec.effective_deletion_policy() == DeletionPolicy.ORPHAN:
             outcome.events.append(Event("Normal", "Orphaned", f"left application {app_id} in PingOne (deletionPolicy)"))
         else:
+            return None
+        return outcome
+
+    async def delete(self, resource: Resource) -> Outcome:
+        outcome = self.deletion_without_pingone(resource)
+        if outcome is None:
+            outcome = Outcome(status=_owned_status(resource.status))
+            app_id = resource.status.get("applicationId")
+            env = self.environment_of(resource)
             try:
                 gone = await self.pingone.delete_application(env, app_id)
             except PingOneError as exc:
@@ -411,6 +424,23 @@ OWNED_STATUS_FIELDS = (
     "applicationId", "clientId", "updatedAt", "environmentId", "observedGeneration", "secretName",
     "driftedFields", "managedFields", "pendingCreate", "secretRotation", "conditions",
 )
+
+
+# A create intent claims an application of its name only if PingOne made that application around
+# the time the intent was recorded (a later one with the same name is a stranger's); the window
+# allows for retries and pacing before the POST and for clock skew between PingOne and us.
+INTENT_WINDOW_BEFORE = timedelta(minutes=2)
+INTENT_WINDOW_AFTER = timedelta(minutes=10)
+
+
+def _created_by_intent(app: dict[str, Any], intent: dict[str, Any] | None, env: str) -> bool:
+    """The application is the one our interrupted create made: exact name, environment and time."""
+    if not intent or intent.get("name") != app.get("name") or intent.get("environmentId") != env:
+        return False
+    started, created = parse_time(intent.get("startedAt")), parse_time(app.get("createdAt"))
+    if started is None or created is None:
+        return False
+    return started - INTENT_WINDOW_BEFORE <= created <= started + INTENT_WINDOW_AFTER
 
 
 def _sent_after(shown: str | None, pending: str) -> bool:

@@ -25,6 +25,7 @@ class FakePingOne:
         self.secrets = {}
         self.fail_next = None
         self.fail_secret = None
+        self.find_exact = True
 
     def _maybe_fail(self):
         if self.fail_next:
@@ -40,7 +41,8 @@ class FakePingOne:
 
     async def find_application_by_name(self, env, name):
         self.calls.append(("LIST", name))
-        return next((copy.deepcopy(a) for a in self.apps.values() if a["name"] == name), None)
+        same = (lambda a: a["name"] == name) if self.find_exact else (lambda a: a["name"].lower() == name.lower())
+        return next((copy.deepcopy(a) for a in self.apps.values() if same(a)), None)
 
     async def create_application(self, env, body):
         self.calls.append(("POST", body["name"]))
@@ -196,15 +198,45 @@ async def test_name_taken_by_a_stranger_is_a_conflict_not_a_takeover(world):
     assert ready(outcome)["status"] == "False"
 
 
+NOW = datetime.now(timezone.utc)
+
+
 async def test_crash_after_post_is_recovered_by_name_without_a_second_application(world):
     reconciler, pingone, _, _ = world
-    intent = {"pendingCreate": {"name": "Shared-Web-App", "environmentId": ENV, "startedAt": "t"}}
-    pingone.apps["ours"] = {**SEED, "id": "ours", "clientId": "ours"}  # the POST landed, the status write did not
+    intent = {"pendingCreate": {"name": "Shared-Web-App", "environmentId": ENV, "startedAt": format_time(NOW)}}
+    # the POST landed, the status write did not
+    pingone.apps["ours"] = {**SEED, "id": "ours", "clientId": "ours", "createdAt": format_time(NOW + timedelta(seconds=1))}
     outcome = await reconciler.sync(resource(status=intent))
     assert outcome.failure is None
     assert outcome.status["applicationId"] == "ours" and outcome.status["pendingCreate"] is None
     assert len(pingone.apps) == 1 and ("POST", "Shared-Web-App") not in pingone.calls
     assert "Recovered" in [e.reason for e in outcome.events]
+
+
+@pytest.mark.parametrize("name, created", [
+    ("Shared-Web-App", NOW + timedelta(hours=2)),  # a stranger's, made long after our intent
+    ("Shared-Web-App", NOW - timedelta(hours=2)),  # ...or long before it
+    ("shared-web-app", NOW),  # not the exact name
+])
+async def test_a_create_intent_claims_only_the_application_it_made(world, name, created):
+    reconciler, pingone, _, _ = world
+    intent = {"pendingCreate": {"name": "Shared-Web-App", "environmentId": ENV, "startedAt": format_time(NOW)}}
+    pingone.apps["theirs"] = {**SEED, "name": name, "id": "theirs", "clientId": "theirs", "createdAt": format_time(created)}
+    pingone.find_exact = False  # a lookup that matches names loosely must not fool the intent
+    outcome = await reconciler.sync(resource(status=intent))
+    if name == "Shared-Web-App":
+        assert outcome.failure.reason == "NameConflict"
+    assert outcome.status["applicationId"] != "theirs"
+    assert [c for c in pingone.calls if c[0] == "PUT"] == []
+
+
+async def test_the_operators_own_worker_application_is_never_managed(world):
+    reconciler, pingone, _, _ = world
+    reconciler.worker_id = "the-worker"
+    pingone.apps["the-worker"] = {**SEED, "id": "the-worker", "clientId": "the-worker", "createdAt": "t"}
+    outcome = await reconciler.sync(resource(status={"applicationId": "the-worker"}))
+    assert outcome.failure.reason == "ProtectedApplication" and not outcome.failure.retry
+    assert pingone.writes() == []
 
 
 async def test_validation_error_keeps_pingone_words_and_is_not_retried(world):

@@ -119,6 +119,10 @@ class PingOneClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def sign_in(self) -> None:
+        """Fetch an access token (or reuse a fresh one): proves the credentials work."""
+        await self.tokens.token()
+
     # --- applications -------------------------------------------------------------------------
 
     def _apps(self, environment_id: str) -> str:
@@ -252,9 +256,11 @@ class PingOneClient:
 
     async def _send_once(self, method: str, url: str, json: Body, params: dict[str, str] | None) -> dict[str, Any]:
         token = await self.tokens.token()
+        if self._pacer:  # the turn first (fair between namespaces), then a connection slot
+            await self._pacer.acquire()
         async with self._slots:
             if self._pacer:  # right before sending: a 429 pause also holds requests queued for a slot
-                await self._pacer.acquire()
+                await self._pacer.wait_unpaused()
             started = time.monotonic()
             try:
                 response = await self._http.request(

@@ -1,10 +1,17 @@
-"""Client-side pacing, so the operator stays under PingOne's rate limit instead of bouncing off it."""
+"""Client-side pacing, so the operator stays under PingOne's rate limit instead of bouncing off it,
+and shares it fairly: waiting requests are served round-robin by tenant (namespace), so one
+namespace's burst of creates cannot starve another namespace's single one."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+
+# Who a PingOne call is for; set by the handler of each resource (its namespace).
+current_tenant: ContextVar[str] = ContextVar("pingone_tenant", default="")
 
 
 class RequestPacer:
@@ -28,21 +35,59 @@ class RequestPacer:
         self._tokens = self.burst
         self._updated = clock()
         self._paused_until = 0.0
-        self._lock = asyncio.Lock()
+        self._waiting: OrderedDict[str, deque[asyncio.Future[None]]] = OrderedDict()
+        self._dispatcher: asyncio.Task[None] | None = None
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     async def acquire(self) -> None:
-        async with self._lock:  # callers queue in order; each waits for its own token
-            while True:
-                now = self._clock()
-                if now < self._paused_until:
-                    await self._sleep(self._paused_until - now)
-                    continue
-                self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1 - 1e-6:  # tolerance: float sums of small refills fall short of 1
-                    self._tokens -= 1
-                    return
-                await self._sleep((1 - self._tokens) / self.rate)
+        """Wait for this caller's turn: its tenant's turn in the rotation, and a token."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(current_tenant.get(), deque()).append(waiter)
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch())
+        await waiter
+
+    async def wait_unpaused(self) -> None:
+        """Hold a request that got its turn while a 429 pause began."""
+        while (left := self._paused_until - self._clock()) > 0:
+            await self._sleep(left)
+
+    async def _dispatch(self) -> None:
+        while self._waiting:
+            await self._take_token()
+            waiter = self._next_waiter()
+            if waiter is not None:
+                waiter.set_result(None)
+            else:
+                self._tokens += 1  # everyone who was waiting gave up: keep the token
+
+    def _next_waiter(self) -> asyncio.Future[None] | None:
+        """The first live waiter of the next tenant in the rotation."""
+        while self._waiting:
+            tenant, queue = next(iter(self._waiting.items()))
+            self._waiting.move_to_end(tenant)  # the next turn goes to another tenant
+            while queue and queue[0].done():  # cancelled callers
+                queue.popleft()
+            if not queue:
+                del self._waiting[tenant]
+                continue
+            waiter = queue.popleft()
+            if not queue:
+                del self._waiting[tenant]
+            return waiter
+        return None
+
+    async def _take_token(self) -> None:
+        while True:
+            now = self._clock()
+            if now < self._paused_until:
+                await self._sleep(self._paused_until - now)
+                continue
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            if self._tokens >= 1 - 1e-6:  # tolerance: float sums of small refills fall short of 1
+                self._tokens -= 1
+                return
+            await self._sleep((1 - self._tokens) / self.rate)

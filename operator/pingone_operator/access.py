@@ -1,0 +1,117 @@
+"""Who may use which way in to PingOne, for what: the one place tenancy is decided.
+
+A connection (a PingOneConnection, or the operator's own credentials: the default connection)
+holds powerful PingOne credentials. Every field of a PingOneApplication that names something
+outside its namespace goes through `check`:
+
+- `connectionRef` and the namespace: the connection must allow the namespace;
+- the environment the sync will use (spec, else status, else the connection's own): it must be
+  one the connection allows;
+- `adoptApplicationId`: adoption is an administrator's decision, off unless the connection allows
+  the namespace (and, if it lists ids, that application);
+- the connection's own worker application can never be adopted or managed (`protect_worker`,
+  once the connection's credentials are read).
+
+Pure: the caller fetches namespace labels (only when a selector needs them) and acts on the answer.
+Nothing here needs PingOne: a refusal reads nothing from the application it refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .models import NamespaceSelector, PingOneApplicationSpec, PingOneConnectionSpec
+from .reconcile import Failure
+
+
+@dataclass(frozen=True)
+class NamespaceRule:
+    """Namespaces by name or by labels; `everyone` for the default connection's unscoped form."""
+
+    names: frozenset[str] = frozenset()
+    labels: dict[str, str] | None = None
+    everyone: bool = False
+
+    def allows(self, namespace: str, labels: dict[str, str]) -> bool:
+        if self.everyone or namespace in self.names:
+            return True
+        return self.labels is not None and all(labels.get(k) == v for k, v in self.labels.items())
+
+    @property
+    def needs_labels(self) -> bool:
+        return not self.everyone and self.labels is not None
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """What one connection allows."""
+
+    connection: str  # how messages name it
+    environments: frozenset[str]
+    namespaces: NamespaceRule
+    adoption: NamespaceRule
+    adoptable_ids: frozenset[str] | None  # None: any id (adoption still needs the namespace)
+
+    @property
+    def needs_labels(self) -> bool:
+        return self.namespaces.needs_labels or self.adoption.needs_labels
+
+
+def _rule(names: Iterable[str] | None, selector: NamespaceSelector | None) -> NamespaceRule:
+    return NamespaceRule(frozenset(names or ()), selector.matchLabels if selector else None)
+
+
+def connection_policy(name: str, spec: PingOneConnectionSpec) -> AccessPolicy:
+    adoption = spec.adoption
+    return AccessPolicy(
+        connection=f"PingOneConnection {name!r}",
+        environments=frozenset(spec.environments()),
+        namespaces=_rule(spec.allowedNamespaces, spec.namespaceSelector),
+        adoption=_rule(adoption.allowedNamespaces, adoption.namespaceSelector) if adoption else NamespaceRule(),
+        adoptable_ids=frozenset(adoption.applicationIds) if adoption and adoption.applicationIds else None,
+    )
+
+
+def default_policy(environment_id: str, *, namespaces: Iterable[str] = (),
+                   environments: Iterable[str] = (), adoption_namespaces: Iterable[str] = (),
+                   adoptable_ids: Iterable[str] = ()) -> AccessPolicy:
+    """The operator's own credentials, from its configuration (Helm values)."""
+    names = frozenset(namespaces)
+    return AccessPolicy(
+        connection="the operator's default connection",
+        environments=frozenset(environments) or frozenset({environment_id}),
+        namespaces=NamespaceRule(names, everyone=not names),
+        adoption=NamespaceRule(frozenset(adoption_namespaces)),
+        adoptable_ids=frozenset(adoptable_ids) or None,
+    )
+
+
+def _refused(reason: str, message: str) -> Failure:
+    # Retried slowly: an administrator may change the connection or its allow-lists at any time.
+    return Failure(reason, message, retry=True, delay=120)
+
+
+def check(policy: AccessPolicy, namespace: str, labels: dict[str, str], environment: str,
+          spec: PingOneApplicationSpec) -> Failure | None:
+    """None if the resource may sync through this connection, else why not."""
+    if not policy.namespaces.allows(namespace, labels):
+        return _refused("ConnectionDenied", f"{policy.connection} does not allow namespace {namespace!r}")
+    if environment not in policy.environments:
+        return _refused("ConnectionDenied", f"{policy.connection} does not allow environment {environment}")
+    adopt = spec.adoptApplicationId
+    if adopt and not policy.adoption.allows(namespace, labels):
+        return _refused("AdoptionNotAllowed",
+                        f"{policy.connection} does not allow namespace {namespace!r} to adopt existing applications "
+                        "(an administrator decides: see adoption in the README)")
+    if adopt and policy.adoptable_ids is not None and adopt not in policy.adoptable_ids:
+        return _refused("AdoptionNotAllowed", f"{policy.connection} does not allow adopting application {adopt}")
+    return None
+
+
+def protect_worker(worker_id: str, spec: PingOneApplicationSpec, application_id: str | None) -> Failure | None:
+    """The connection's own worker application is never adopted or managed through it."""
+    if worker_id in (spec.adoptApplicationId, application_id):
+        return Failure("ProtectedApplication", f"application {worker_id} is the worker application the operator "
+                       "signs in with; it can never be adopted or managed", retry=False)
+    return None

@@ -1,0 +1,78 @@
+"""The pacer: PingOne's rate budget, shared fairly between namespaces."""
+
+import asyncio
+
+import pytest
+
+from pingone_operator.pingone.pacing import RequestPacer, current_tenant
+
+
+class FakeClock:
+    """Time that passes only when the pacer sleeps."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.slept = 0.0
+
+    def __call__(self):
+        return self.now
+
+    async def sleep(self, seconds):
+        self.now += seconds
+        self.slept += seconds
+        await asyncio.sleep(0)  # let other tasks run, as a real sleep would
+
+
+async def _served_order(pacer, callers):
+    order = []
+
+    async def call(tenant, label):
+        current_tenant.set(tenant)
+        await pacer.acquire()
+        order.append(label)
+
+    # Tasks start in creation order, so all of them queue before the pacer hands out a turn.
+    await asyncio.gather(*(asyncio.create_task(call(tenant, label)) for tenant, label in callers))
+    return order
+
+
+async def test_one_namespaces_burst_cannot_starve_another_namespaces_single_call():
+    clock = FakeClock()
+    pacer = RequestPacer(rate=10, burst=1, clock=clock, sleep=clock.sleep)
+    callers = [("team-a", f"a{n}") for n in range(30)] + [("team-b", "b0")]
+    order = await _served_order(pacer, callers)
+    assert order.index("b0") <= 2  # its turn comes next, not after team-a's 30
+    assert sorted(order) == sorted(label for _, label in callers)
+
+
+async def test_turns_rotate_between_waiting_namespaces_and_the_rate_holds():
+    clock = FakeClock()
+    pacer = RequestPacer(rate=10, burst=1, clock=clock, sleep=clock.sleep)
+    callers = [("a", "a1"), ("a", "a2"), ("a", "a3"), ("b", "b1"), ("b", "b2"), ("c", "c1")]
+    order = await _served_order(pacer, callers)
+    assert order[1:] == ["b1", "c1", "a2", "b2", "a3"]
+    assert clock.slept == pytest.approx(5 / 10)  # six calls at 10/s: the first is free
+
+
+async def test_a_cancelled_caller_gives_its_turn_away():
+    clock = FakeClock()
+    pacer = RequestPacer(rate=1, burst=1, clock=clock, sleep=clock.sleep)
+    await pacer.acquire()  # the burst is spent
+    current_tenant.set("gone")
+    gone = asyncio.create_task(pacer.acquire())
+    await asyncio.sleep(0)
+    gone.cancel()
+    current_tenant.set("stays")
+    await asyncio.wait_for(pacer.acquire(), timeout=5)
+    assert clock.slept == pytest.approx(1.0)  # one token for the one caller that stayed
+
+
+async def test_a_pause_holds_every_tenant():
+    clock = FakeClock()
+    pacer = RequestPacer(rate=100, burst=1, clock=clock, sleep=clock.sleep)
+    pacer.pause(5)
+    await pacer.acquire()
+    assert clock.slept >= 5
+    pacer.pause(2)
+    await pacer.wait_unpaused()
+    assert clock.slept >= 7
