@@ -12,6 +12,7 @@ async def follow(api, first) -> list[dict]:
     """Every page, following `_links.next.href` as a client must (pingone-pitfalls.md §5)."""
     pages = [first]
     while "next" in pages[-1]["_links"]:
+        assert len(pages) < 200, "the next links never end"
         response = await api.http.get(pages[-1]["_links"]["next"]["href"], headers=api.headers)
         assert response.status_code == 200, response.text
         pages.append(response.json())

@@ -42,7 +42,8 @@ async def test_put_removes_the_access_group_but_a_worker_keeps_its_role(api, sim
     group = {"type": "ANY_GROUP", "groups": [{"id": "g1"}]}
     worker = await api.create_ok(worker_body(accessControl={"group": group}))
     assert worker["accessControl"] == {"group": group, "role": {"type": "ADMIN_USERS_ONLY"}}
-    assert (await api.put(worker["id"], worker_body())).json()["accessControl"] == {"role": {"type": "ADMIN_USERS_ONLY"}}
+    updated = (await api.put(worker["id"], worker_body())).json()
+    assert updated["accessControl"] == {"role": {"type": "ADMIN_USERS_ONLY"}}
     web = await api.create_ok(web_app_body())
     sim.state.mutate_application(sim.environment_id, web["id"], {"accessControl": {"group": group}})
     assert "accessControl" not in (await api.put(web["id"], web_app_body())).json()

@@ -45,7 +45,8 @@ async def test_api_route_lists_the_assignments(api, sim):
     body = response.json()
     items = body["_embedded"]["roleAssignments"]
     assert body["count"] == body["size"] == len(items) == 2
-    assert body["_links"]["self"]["href"] == f"{sim.api_url}/environments/{sim.environment_id}/applications/{worker}/roleAssignments"
+    own = f"{sim.api_url}/environments/{sim.environment_id}/applications/{worker}"
+    assert body["_links"]["self"]["href"] == own + "/roleAssignments"
     for item in items:
         assert item["_links"]["self"]["href"].endswith(f"/roleAssignments/{item['id']}")
     assert [{k: v for k, v in i.items() if k != "_links"} for i in items] == \
