@@ -73,6 +73,8 @@ KCM_CONTROLLERS = (
     "serviceaccount-controller",
     "serviceaccount-token-controller",
     "root-ca-certificate-publisher-controller",
+    # Type-checks ValidatingAdmissionPolicies into their status (tests read the warnings there).
+    "validatingadmissionpolicy-status-controller",
 )
 
 ADMIN_USER = "pingone-e2e-admin"
@@ -477,6 +479,9 @@ class ControlPlane(_ClusterBase):
             f"--token-auth-file={self.workdir / 'tokens.csv'}",
             # Pods never run here; without this, Pod dry-runs race the `default` SA's creation.
             "--disable-admission-plugins=ServiceAccount",
+            # On top of the default plugins: as on hardened clusters (OpenShift), setting
+            # blockOwnerDeletion needs `update` on the owner's finalizers.
+            "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
             "--allow-privileged=true",
             # The `kubernetes` Service's Endpoints may not hold a loopback IP; nothing here needs them.
             "--endpoint-reconciler-type=none",
