@@ -17,9 +17,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Bounds that keep CEL's cost estimate within the API server's budget, and typos out.
-URI = Annotated[str, Field(min_length=1, max_length=2048)]
+# Bounds that keep CEL's cost estimate within the API server's budget, and typos out. They also
+# keep the largest spec small enough for kopf, which copies the spec into an annotation (all
+# annotations of an object share 256 KiB; tests/unit/test_crd_size.py). kopf's JSON escapes
+# non-ASCII (up to 12 bytes a character), so fields that can only hold ASCII say so in a pattern.
+URI_CHARS = r"[\x21\x23-\x5b\x5d-\x7e]"  # printable ASCII but space, `"` and `\`: one byte each
+URI = Annotated[str, Field(min_length=1, max_length=1024, pattern=rf"^{URI_CHARS}+$")]
+HTTPS_URL = Annotated[str, Field(min_length=9, max_length=1024, pattern=rf"^https://{URI_CHARS}+$")]
+# An origin has no path, and a host name is at most 253 characters.
+ORIGIN = Annotated[str, Field(min_length=1, max_length=300, pattern=rf"^{URI_CHARS}+$")]
 MAX_URIS = 100
+MAX_POST_LOGOUT_URIS = 25  # about one per site; a site often has several redirect URIs
+# ASCII text (JSON, keys); `"`, `\` and line breaks take two bytes in kopf's JSON.
+ASCII_TEXT = r"^[\t\n\r\x20-\x7e]*$"
+MAX_JWKS = 8192  # a few keys; larger key sets belong behind jwksUrl
+PINGONE_ID = Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")]
+MOBILE_ID = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9._-]+$")]
 INT32_MAX = 2147483647
 
 
@@ -99,7 +112,7 @@ class _Model(BaseModel):
 
 
 class Icon(_Model):
-    id: str = Field(description="The id of the icon image in PingOne.")
+    id: PINGONE_ID = Field(description="The id of the icon image in PingOne.")
     href: URI = Field(description="The URL of the icon image.")
 
 
@@ -110,7 +123,7 @@ class AccessControlRole(_Model):
 
 
 class GroupRef(_Model):
-    id: str = Field(description="A PingOne group id.")
+    id: PINGONE_ID = Field(description="A PingOne group id.")
 
 
 class AccessControlGroup(_Model):
@@ -137,7 +150,7 @@ class CorsSettings(_Model):
     behavior: Literal["ALLOW_NO_ORIGINS", "ALLOW_SPECIFIC_ORIGINS"] = Field(
         description="ALLOW_NO_ORIGINS, or ALLOW_SPECIFIC_ORIGINS with `origins`."
     )
-    origins: list[URI] | None = Field(
+    origins: list[ORIGIN] | None = Field(
         None,
         max_length=20,
         description="Allowed origins, at most 20 (http/https URL without path; `*` allowed as a subdomain wildcard).",
@@ -145,7 +158,7 @@ class CorsSettings(_Model):
 
 
 class KeyRotationPolicyRef(_Model):
-    id: str = Field(description="The id of a PingOne key rotation policy.")
+    id: PINGONE_ID = Field(description="The id of a PingOne key rotation policy.")
 
 
 class Signing(_Model):
@@ -155,7 +168,7 @@ class Signing(_Model):
 
 
 class KeyRef(_Model):
-    id: str = Field(description="The id of a PingOne key (usage type ISSUANCE).")
+    id: PINGONE_ID = Field(description="The id of a PingOne key (usage type ISSUANCE).")
 
 
 class Kerberos(_Model):
@@ -167,14 +180,69 @@ class PasscodeRefreshDuration(_Model):
     timeUnit: Literal["SECONDS"] = Field(description="Unit of `duration`: SECONDS, the only one PingOne accepts.")
 
 
+class CacheDuration(_Model):
+    model_config = ConfigDict(
+        json_schema_extra=_cel(("!has(self.units) || self.units != 'HOURS' || self.amount <= 48", "at most 48 hours"))
+    )
+    amount: int = Field(
+        ge=1, le=2880, description="How long a successful integrity check is cached: 1 minute to 48 hours."
+    )
+    units: Literal["MINUTES", "HOURS"] | None = Field(None, description="Unit of `amount`: MINUTES or HOURS.")
+
+
+class GooglePlay(_Model):
+    decryptionKey: str | None = Field(
+        None, max_length=1024, pattern=ASCII_TEXT, description="Play Integrity verdict decryption key (INTERNAL)."
+    )
+    serviceAccountCredentials: str | None = Field(
+        None,
+        max_length=4096,
+        pattern=ASCII_TEXT,
+        description="The service account credentials JSON file's contents (GOOGLE).",
+    )
+    verificationKey: str | None = Field(
+        None, max_length=1024, pattern=ASCII_TEXT, description="Play Integrity verdict verification key (INTERNAL)."
+    )
+    verificationType: Literal["GOOGLE", "INTERNAL"] | None = Field(
+        None, description="Who verifies Play Integrity verdicts: GOOGLE or INTERNAL."
+    )
+
+
+class IntegrityDetection(_Model):
+    mode: Literal["ENABLED", "DISABLED"] | None = Field(None, description="ENABLED or DISABLED.")
+    excludedPlatforms: list[Literal["IOS", "GOOGLE"]] | None = Field(
+        None, max_length=1, description="The one platform (IOS or GOOGLE) not to check."
+    )
+    cacheDuration: CacheDuration | None = Field(None, description="Cache successful checks; needed when ENABLED.")
+    googlePlay: GooglePlay | None = Field(
+        None, description="Play Integrity API credentials, unless GOOGLE is excluded. Kept in the resource as written."
+    )
+
+
+class NumberMatching(_Model):
+    type: Literal["SELECT_NUMBER", "ENTER_MANUALLY"] | None = Field(
+        None, description="SELECT_NUMBER or ENTER_MANUALLY."
+    )
+
+
+class Push(_Model):
+    numberMatching: NumberMatching | None = Field(None, description="Number matching for push notifications.")
+
+
 class Mobile(_Model):
-    model_config = ConfigDict(extra="allow", json_schema_extra={"x-kubernetes-preserve-unknown-fields": True})
-    bundleId: str | None = Field(None, description="iOS bundle id; immutable once set in PingOne.")
-    packageName: str | None = Field(None, description="Android package name; immutable once set.")
-    huaweiAppId: str | None = Field(None, description="Huawei app id; immutable once set.")
-    huaweiPackageName: str | None = Field(None, description="Huawei package name; immutable once set.")
-    uriPrefix: str | None = Field(None, description="URI prefix that opens the app.")
+    bundleId: MOBILE_ID | None = Field(None, description="iOS bundle id; immutable once set in PingOne.")
+    packageName: MOBILE_ID | None = Field(None, description="Android package name; immutable once set.")
+    huaweiAppId: MOBILE_ID | None = Field(None, description="Huawei app id; immutable once set.")
+    huaweiPackageName: MOBILE_ID | None = Field(None, description="Huawei package name; immutable once set.")
+    uriPrefix: URI | None = Field(
+        None, description="URI prefix that opens the app (a universal link or an app scheme)."
+    )
     passcodeRefreshDuration: PasscodeRefreshDuration | None = Field(None, description="Passcode refresh.")
+    passcodeGracePeriod: int | None = Field(
+        None, ge=1, le=10, description="Passcode refresh windows a passcode stays valid either way, 1-10 (PingOne: 5)."
+    )
+    integrityDetection: IntegrityDetection | None = Field(None, description="Device integrity checks.")
+    push: Push | None = Field(None, description="Push notification settings.")
 
 
 class ApplicationSettings(_Model):
@@ -222,7 +290,7 @@ class ApplicationSettings(_Model):
         description="Redirect URIs: https, http only for localhost or 127.0.0.1, or a custom scheme. Wildcards need allowWildcardInRedirectUris.",
     )
     postLogoutRedirectUris: list[URI] | None = Field(
-        None, max_length=MAX_URIS, description="URIs allowed after sign-off."
+        None, max_length=MAX_POST_LOGOUT_URIS, description="URIs allowed after sign-off, at most 25."
     )
     allowWildcardInRedirectUris: bool = Field(False, description="Allow `*` in redirect URIs.")
     pkceEnforcement: PkceEnforcement = Field(PkceEnforcement.OPTIONAL, description="PKCE requirement. Default OPTIONAL.")
@@ -251,10 +319,13 @@ class ApplicationSettings(_Model):
     initiateLoginUri: URI | None = Field(None, description="Login initiation URI; needed to show in the portal.")
     targetLinkUri: URI | None = Field(None, description="Where the portal sends users after login.")
     jwks: str | None = Field(
-        None, max_length=65536, description="A JWKS (JSON string) for PRIVATE_KEY_JWT; exclusive with jwksUrl."
+        None,
+        max_length=MAX_JWKS,
+        pattern=ASCII_TEXT,
+        description="A JWKS (an ASCII JSON string, at most 8192 characters) for PRIVATE_KEY_JWT; exclusive with jwksUrl, which suits larger key sets.",
     )
-    jwksUrl: URI | None = Field(
-        None, pattern=r"^https://", description="An https URL of a JWKS for PRIVATE_KEY_JWT; exclusive with jwks."
+    jwksUrl: HTTPS_URL | None = Field(
+        None, description="An https URL of a JWKS for PRIVATE_KEY_JWT; exclusive with jwks."
     )
     devicePathId: str | None = Field(None, pattern=r"^[a-zA-Z0-9_-]{1,50}$", description="Device flow path id.")
     deviceCustomVerificationUri: URI | None = Field(None, description="Custom device verification URI.")
