@@ -35,8 +35,11 @@ def cluster_rules(namespaced_mode: bool = False) -> list[dict[str, Any]]:
 NAMESPACED_RULES = [
     {"apiGroups": ["pingone-operator.dev"], "resources": ["pingoneapplications"], "verbs": ["list", "watch", "patch"]},
     {"apiGroups": ["pingone-operator.dev"], "resources": ["pingoneapplications/status"], "verbs": ["patch"]},
+    # OwnerReferencesPermissionEnforcement: blockOwnerDeletion on the Secret's owner reference.
+    {"apiGroups": ["pingone-operator.dev"], "resources": ["pingoneapplications/finalizers"], "verbs": ["update"]},
     {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
-    {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "create", "patch"]},
+    # delete: OwnerReferencesPermissionEnforcement, to change a Secret's owner reference.
+    {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "create", "patch", "delete"]},
 ]
 OPERATOR_NAMESPACE_RULES = [
     {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]},
@@ -97,7 +100,8 @@ def test_lint_non_default_values(helm, values_file):
 def test_default_objects(render):
     objects = render()
     assert kinds(objects) == ["ClusterRole", "ClusterRole", "ClusterRole", "ClusterRoleBinding",
-                              "Deployment", "ServiceAccount"]
+                              "Deployment", "ServiceAccount", "ValidatingAdmissionPolicy",
+                              "ValidatingAdmissionPolicyBinding"]
     for obj in objects:
         if obj["kind"] in ("Deployment", "ServiceAccount"):
             assert obj["metadata"]["namespace"] == NAMESPACE
@@ -158,12 +162,16 @@ def test_args_and_environment(render):
     assert list(env) == [
         "PINGONE_REGION", "PINGONE_ENVIRONMENT_ID", "PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET",
         "PINGONE_TOKEN_AUTH_METHOD", "PINGONE_REQUESTS_PER_SECOND", "PINGONE_MAX_CONCURRENCY",
-        "PINGONE_TIMEOUT_SECONDS", "DRIFT_INTERVAL_SECONDS", "SECRET_CHECK_INTERVAL_SECONDS", "LOG_LEVEL", "OPERATOR_NAMESPACE", "POD_NAME",
+        "PINGONE_TIMEOUT_SECONDS", "DRIFT_INTERVAL_SECONDS", "SECRET_CHECK_INTERVAL_SECONDS",
+        "REQUIRE_CONNECTION_REF", "DELETE_GIVE_UP_SECONDS", "RESYNC_MIN_INTERVAL_SECONDS", "LOG_LEVEL",
+        "OPERATOR_NAMESPACE", "POD_NAME",
     ]
+    # The empty lists of defaultConnection.* are left out: the operator's own defaults apply.
     assert {k: v["value"] for k, v in env.items() if "value" in v} == {
         "PINGONE_REGION": "com", "PINGONE_TOKEN_AUTH_METHOD": "CLIENT_SECRET_BASIC",
         "PINGONE_REQUESTS_PER_SECOND": "50", "PINGONE_MAX_CONCURRENCY": "16", "PINGONE_TIMEOUT_SECONDS": "30",
-        "DRIFT_INTERVAL_SECONDS": "600", "SECRET_CHECK_INTERVAL_SECONDS": "3600", "LOG_LEVEL": "INFO",
+        "DRIFT_INTERVAL_SECONDS": "600", "SECRET_CHECK_INTERVAL_SECONDS": "3600", "REQUIRE_CONNECTION_REF": "false",
+        "DELETE_GIVE_UP_SECONDS": "600", "RESYNC_MIN_INTERVAL_SECONDS": "30", "LOG_LEVEL": "INFO",
     }
     refs = {k: v["valueFrom"]["secretKeyRef"] for k, v in env.items() if "secretKeyRef" in v.get("valueFrom", {})}
     assert refs == {
@@ -186,7 +194,7 @@ def test_clusterrole_is_least_privilege(render):
     for rule in role["rules"]:
         assert "*" not in rule["verbs"] + rule["resources"] + rule["apiGroups"]
         if "secrets" in rule["resources"]:
-            assert not {"list", "watch", "delete", "update"} & set(rule["verbs"]), "Secrets by name only"
+            assert not {"list", "watch", "update"} & set(rule["verbs"]), "Secrets by name only"
     granted = {(g, r) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
     namespaces = [r for r in role["rules"] if r["resources"] == ["namespaces"]]
     assert [r["verbs"] for r in namespaces] == [["get"]], "cluster-wide, kopf never lists namespaces"
@@ -212,14 +220,18 @@ def test_aggregated_roles_for_people(render):
 
 def test_rbac_create_false(render):
     objects = render({"rbac": {"create": False}, "serviceAccount": {"create": False, "name": "mine"}})
-    assert kinds(objects) == ["Deployment"]
+    assert kinds(objects) == ["Deployment", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
     assert find(objects, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "mine"
+    # The Secrets policy does not depend on who made the RBAC: it follows the ServiceAccount.
+    (condition,) = find(objects, "ValidatingAdmissionPolicy")["spec"]["matchConditions"]
+    assert condition["expression"] == 'request.userInfo.username == "system:serviceaccount:pingone-operator:mine"'
 
 
 def test_watch_namespaces(render):
     objects = render(files=["watch-namespaces.yaml"])
     assert kinds(objects) == ["ClusterRole", "ClusterRole", "ClusterRole", "ClusterRoleBinding", "Deployment",
-                              "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "ServiceAccount"]
+                              "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "ServiceAccount",
+                              "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]
     # Cluster-scoped objects only.
     assert find(objects, "ClusterRole", "pingone-operator")["rules"] == cluster_rules(namespaced_mode=True)
     # The operator's own namespace: connection Secrets and the Events of cluster-scoped objects.
@@ -242,6 +254,113 @@ def test_watch_namespaces(render):
     assert env["PINGONE_CLIENT_ID"]["valueFrom"]["secretKeyRef"] == {"name": "p1-worker", "key": "id"}
     assert env["PINGONE_REGION"]["value"] == "eu"
     assert env["PINGONE_TOKEN_AUTH_METHOD"]["value"] == "CLIENT_SECRET_JWT"
+
+
+# ---- the Secrets admission policy -----------------------------------------------------------
+
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+
+
+def test_secret_policy_is_on_by_default(render):
+    objects = render()
+    policy = find(objects, "ValidatingAdmissionPolicy", "pingone-operator-secrets")
+    assert policy["apiVersion"] == "admissionregistration.k8s.io/v1"
+    spec = policy["spec"]
+    assert spec["failurePolicy"] == "Fail"
+    (rule,) = spec["matchConstraints"]["resourceRules"]
+    assert rule == {"apiGroups": [""], "apiVersions": ["v1"], "resources": ["secrets"],
+                    "operations": ["CREATE", "UPDATE", "DELETE"]}
+    # Only the operator's own ServiceAccount: nobody else is affected.
+    assert spec["matchConditions"] == [{
+        "name": "operator-service-account",
+        "expression": 'request.userInfo.username == "system:serviceaccount:pingone-operator:pingone-operator"'}]
+    # The label the operator writes (kube.py), checked on the new and on the old object.
+    from pingone_operator.kube import MANAGED_BY
+
+    variables = {v["name"]: v["expression"] for v in spec["variables"]}
+    assert set(variables) == {"newLabelled", "oldLabelled"}
+    for name, obj in (("newLabelled", "object"), ("oldLabelled", "oldObject")):
+        assert f"{obj}.metadata.labels['{MANAGED_BY_LABEL}'] == '{MANAGED_BY}'" in variables[name]
+    assert [v["expression"] for v in spec["validations"]] == [
+        "request.operation == 'DELETE' || variables.newLabelled",
+        "request.operation == 'CREATE' || variables.oldLabelled",
+    ]
+    assert all(v["reason"] == "Forbidden" for v in spec["validations"])
+    binding = find(objects, "ValidatingAdmissionPolicyBinding", "pingone-operator-secrets")
+    assert binding["spec"] == {"policyName": "pingone-operator-secrets", "validationActions": ["Deny"]}
+    assert "namespace" not in policy["metadata"] and "namespace" not in binding["metadata"]
+
+
+def test_secret_policy_follows_release_and_serviceaccount(render):
+    objects = render({"serviceAccount": {"name": "p1"}}, release="prod", namespace="platform")
+    policy = find(objects, "ValidatingAdmissionPolicy", "prod-pingone-operator-secrets")
+    assert policy["spec"]["matchConditions"][0]["expression"] == \
+        'request.userInfo.username == "system:serviceaccount:platform:p1"'
+    binding = find(objects, "ValidatingAdmissionPolicyBinding", "prod-pingone-operator-secrets")
+    assert binding["spec"]["policyName"] == "prod-pingone-operator-secrets"
+
+
+def test_secret_policy_off(render, helm):
+    objects = render({"secretAdmissionPolicy": {"enabled": False}})
+    assert not {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} & set(kinds(objects))
+    result = helm("lint", "--strict", CHART, "--set", "secretAdmissionPolicy.enabled=false")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_secret_policy_needs_kubernetes_1_30(helm):
+    result = helm("template", "x", CHART, "--kube-version", "1.29.4")
+    assert result.returncode != 0
+    assert "secretAdmissionPolicy.enabled needs Kubernetes 1.30 or later" in result.stderr
+    result = helm("template", "x", CHART, "--kube-version", "1.29.4", "--set", "secretAdmissionPolicy.enabled=false")
+    assert result.returncode == 0, result.stderr
+    result = helm("template", "x", CHART, "--kube-version", "1.30.0")
+    assert result.returncode == 0 and "kind: ValidatingAdmissionPolicy\n" in result.stdout, result.stderr
+
+
+# ---- the default connection, deletions and resyncs ------------------------------------------
+
+
+def test_default_connection_values_become_environment(render):
+    env = env_of(render({
+        "defaultConnection": {
+            "allowedNamespaces": ["team-a", "team-b"],
+            "allowedEnvironments": ["3f5c1a7e-8a0e-4c6b-9a55-2d3b1e0c9f11", "5e2d0b8f-1b2c-4d3e-8f90-0a1b2c3d4e5f"],
+            "required": True,
+            "adoption": {"allowedNamespaces": ["team-a"],
+                         "applicationIds": ["0c8e7a0c-1111-4222-8333-944455566677"]},
+        },
+        "deletion": {"giveUpSeconds": 1800},
+        "resync": {"minIntervalSeconds": 0},
+    }))
+    assert {k: env[k]["value"] for k in (
+        "DEFAULT_CONNECTION_ALLOWED_NAMESPACES", "DEFAULT_CONNECTION_ALLOWED_ENVIRONMENTS", "REQUIRE_CONNECTION_REF",
+        "ADOPTION_ALLOWED_NAMESPACES", "ADOPTION_ALLOWED_APPLICATION_IDS", "DELETE_GIVE_UP_SECONDS",
+        "RESYNC_MIN_INTERVAL_SECONDS")} == {
+        "DEFAULT_CONNECTION_ALLOWED_NAMESPACES": "team-a,team-b",
+        "DEFAULT_CONNECTION_ALLOWED_ENVIRONMENTS": "3f5c1a7e-8a0e-4c6b-9a55-2d3b1e0c9f11,"
+                                                   "5e2d0b8f-1b2c-4d3e-8f90-0a1b2c3d4e5f",
+        "REQUIRE_CONNECTION_REF": "true",
+        "ADOPTION_ALLOWED_NAMESPACES": "team-a",
+        "ADOPTION_ALLOWED_APPLICATION_IDS": "0c8e7a0c-1111-4222-8333-944455566677",
+        "DELETE_GIVE_UP_SECONDS": "1800",
+        "RESYNC_MIN_INTERVAL_SECONDS": "0",
+    }
+
+
+def test_rendered_environment_is_what_the_operator_reads(render):
+    """The variables as rendered pass the operator's own settings parser, with the values meant."""
+    from pingone_operator.config import load_operator_settings
+
+    env = env_of(render(files=["everything.yaml"]))
+    settings = load_operator_settings({k: v["value"] for k, v in env.items() if "value" in v})
+    assert settings.default_allowed_namespaces == ("team-a",)
+    assert settings.default_allowed_environments == ("3f5c1a7e-8a0e-4c6b-9a55-2d3b1e0c9f11",)
+    assert settings.require_connection_ref is True
+    assert settings.adoption_allowed_namespaces == ("team-a",)
+    assert settings.adoption_allowed_application_ids == ("0c8e7a0c-1111-4222-8333-944455566677",)
+    assert (settings.delete_give_up_seconds, settings.resync_min_interval_seconds) == (60, 5)
+    defaults = load_operator_settings({k: v["value"] for k, v in env_of(render()).items() if "value" in v})
+    assert defaults.require_connection_ref is False and defaults.default_allowed_namespaces == ()
 
 
 # ---- metrics --------------------------------------------------------------------------------
@@ -328,6 +447,14 @@ def test_inconsistent_credentials_values_fail(helm, args, message):
     (["--set", "pingone.environmentId=not-a-uuid"], "/pingone/environmentId"),
     (["--set", "watchNamespaces[0]=Team_A"], "/watchNamespaces/0"),
     (["--set", "image.pullPolicy=Sometimes"], "/image/pullPolicy"),
+    (["--set", "secretAdmissionPolicy.enable=false"], "additional properties 'enable' not allowed"),
+    (["--set", "defaultConnection.allowedEnvironment={x}"], "additional properties 'allowedEnvironment'"),
+    (["--set", "defaultConnection.allowedEnvironments[0]=not-a-uuid"], "/defaultConnection/allowedEnvironments/0"),
+    (["--set", "defaultConnection.allowedNamespaces[0]=Team_A"], "/defaultConnection/allowedNamespaces/0"),
+    (["--set", "defaultConnection.adoption.applicationIds[0]=app-1"], "/defaultConnection/adoption/applicationIds/0"),
+    (["--set", "defaultConnection.required=yes"], "/defaultConnection/required"),
+    (["--set", "deletion.giveUpSeconds=-1"], "/deletion/giveUpSeconds"),
+    (["--set", "resync.minIntervalSeconds=1.5"], "/resync/minIntervalSeconds"),
 ])
 def test_schema_rejects_bad_values(helm, args, message):
     for command in (("template", "x", CHART), ("lint", CHART)):
@@ -415,6 +542,14 @@ def test_everything_values(render):
     assert env["DRIFT_INTERVAL_SECONDS"]["value"] == "120"
     assert env["LOG_LEVEL"]["value"] == "WARNING"
     assert env["WATCH_NAMESPACES"]["value"] == "team-a"
+    assert env["DEFAULT_CONNECTION_ALLOWED_NAMESPACES"]["value"] == "team-a"
+    assert env["DEFAULT_CONNECTION_ALLOWED_ENVIRONMENTS"]["value"] == "3f5c1a7e-8a0e-4c6b-9a55-2d3b1e0c9f11"
+    assert env["REQUIRE_CONNECTION_REF"]["value"] == "true"
+    assert env["ADOPTION_ALLOWED_NAMESPACES"]["value"] == "team-a"
+    assert env["ADOPTION_ALLOWED_APPLICATION_IDS"]["value"] == "0c8e7a0c-1111-4222-8333-944455566677"
+    assert env["DELETE_GIVE_UP_SECONDS"]["value"] == "60"
+    assert env["RESYNC_MIN_INTERVAL_SECONDS"]["value"] == "5"
+    assert "ValidatingAdmissionPolicy" not in kinds(objects)
     assert env["HTTPS_PROXY"]["value"] == "http://proxy.example.com:3128"
     assert env["PINGONE_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "p1-credentials"
     service = find(objects, "Service", "p1-op-metrics")

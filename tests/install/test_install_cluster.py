@@ -4,12 +4,17 @@
 - server-side dry-runs of the chart (several value sets) and of `kubectl apply -k deploy/`;
 - the operator's pod template under the `restricted` Pod Security admission;
 - NOTES.txt as `helm install` prints it;
-- the chart's RBAC is enough: the real operator runs under the chart's ServiceAccount token.
+- the chart's RBAC is enough: the real operator runs under the chart's ServiceAccount token, with
+  the OwnerReferencesPermissionEnforcement admission plugin on and the chart's Secrets policy in force;
+- that policy: the same token is refused, by the API server, any write to a Secret without the
+  operator's label, even where RBAC allows it.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import functools
 import json
 import re
 import secrets
@@ -341,25 +346,62 @@ def rbac_denials(logs: str) -> list[str]:
     return [line for line in logs.splitlines() if FORBIDDEN.search(line) and not NOT_RBAC.search(line)]
 
 
-@pytest.fixture
-def chart_rbac(helm, kubectl, namespace):
-    """apply(values_args) applies the chart's ServiceAccount and RBAC (nothing else) for real in
-    this test's namespace, under a unique release name; cluster-scoped objects are removed after."""
-    release = f"rbac-{secrets.token_hex(3)}"
-    created: list[dict[str, Any]] = []
+POLICY_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", *POLICY_KINDS)
+CLUSTER_SCOPED = ("ClusterRole", "ClusterRoleBinding", *POLICY_KINDS)
 
-    def apply(*args: str) -> str:
-        objects = [d for d in yaml.safe_load_all(_template(helm, list(args), release=release, namespace=namespace))
-                   if d and d["kind"] in ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding")
+
+class ChartRBAC:
+    """chart_rbac(*values_args) applies the chart's ServiceAccount, RBAC and Secrets policy (nothing
+    else) for real in the test's namespace, under a unique release name, waits until the policy is
+    in force, and returns the ServiceAccount's name. `objects` holds what was applied."""
+
+    def __init__(self, helm, kubectl, sa_kubeconfig, namespace: str) -> None:
+        self.helm, self.kubectl, self.sa_kubeconfig, self.namespace = helm, kubectl, sa_kubeconfig, namespace
+        self.release = f"rbac-{secrets.token_hex(3)}"
+        self.objects: list[dict[str, Any]] = []
+
+    def __call__(self, *args: str) -> str:
+        objects = [d for d in yaml.safe_load_all(_template(self.helm, list(args), release=self.release,
+                                                          namespace=self.namespace))
+                   if d and d["kind"] in RBAC_KINDS
                    and not d["metadata"]["name"].endswith(("-aggregate-view", "-aggregate-edit"))]
-        kubectl("apply", "-f", "-", input=dump_docs(objects))
-        created.extend(objects)
-        return find(objects, "ServiceAccount")["metadata"]["name"]
+        self.kubectl("apply", "-f", "-", input=dump_docs(objects))
+        self.objects.extend(objects)
+        sa = find(objects, "ServiceAccount")["metadata"]["name"]
+        if any(o["kind"] == "ValidatingAdmissionPolicy" for o in objects):
+            self._wait_for_policy(sa)
+        return sa
 
-    yield apply
-    for obj in created:
-        if obj["kind"] in ("ClusterRole", "ClusterRoleBinding"):
-            kubectl("delete", obj["kind"].lower(), obj["metadata"]["name"], "--ignore-not-found", check=False)
+    @property
+    def policy(self) -> str:
+        return find(self.objects, "ValidatingAdmissionPolicy")["metadata"]["name"]
+
+    def _wait_for_policy(self, sa: str) -> None:
+        """A new policy takes a moment to be enforced: wait until a dry-run write of an unlabelled
+        Secret by the ServiceAccount is refused by it."""
+        config = self.sa_kubeconfig(self.namespace, sa)
+        probe = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "policy-probe", "namespace": self.namespace}}
+
+        def refused() -> bool:
+            result = self.kubectl("create", "--dry-run=server", "-f", "-", input=json.dumps(probe),
+                                  kubeconfig=config, check=False)
+            return result.returncode != 0 and f"ValidatingAdmissionPolicy '{self.policy}'" in result.stderr
+
+        wait_for(refused, 30, f"the policy {self.policy} to be in force")
+
+    def remove(self) -> None:
+        for obj in self.objects:
+            if obj["kind"] in CLUSTER_SCOPED:
+                self.kubectl("delete", obj["kind"].lower(), obj["metadata"]["name"], "--ignore-not-found", check=False)
+
+
+@pytest.fixture
+def chart_rbac(helm, kubectl, sa_kubeconfig, namespace):
+    """See ChartRBAC; cluster-scoped objects are removed after the test."""
+    applied = ChartRBAC(helm, kubectl, sa_kubeconfig, namespace)
+    yield applied
+    applied.remove()
 
 
 def _can_i(kubectl, kubeconfig: Path, verb: str, resource: str, namespace: str) -> bool:
@@ -397,6 +439,7 @@ def test_operator_runs_under_the_clusterrole(chart_rbac, sa_kubeconfig, operator
     assert _can_i(kubectl, config, "get", "secrets", namespace)
     assert not _can_i(kubectl, config, "list", "secrets", namespace)
     assert not _can_i(kubectl, config, "watch", "secrets", namespace)
+    assert not _can_i(kubectl, config, "update", "secrets", namespace)
     assert not _can_i(kubectl, config, "delete", "pingoneapplications", namespace)
     assert not _can_i(kubectl, config, "list", "namespaces", namespace), "cluster-wide: kopf never lists them"
     operator = operator_factory(kubeconfig=config, args=["--all-namespaces"])
@@ -507,3 +550,228 @@ def test_rbac_proof_has_teeth(chart_rbac, sa_kubeconfig, operator_factory, kubec
     condition = wait_for(lambda: ready_condition().get("reason") == "SecretForbidden" and ready_condition(), 40,
                            "the missing permission to show in the Ready condition")
     assert condition["status"] == "False" and "403" in condition["message"]
+
+
+# ---- Secrets: the admission policy narrows what RBAC grants ---------------------------------
+
+LABELS = {"app.kubernetes.io/managed-by": "pingone-operator"}
+
+
+def _secret(name: str, namespace: str, labels: dict[str, str] | None = None, **data: str) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name, "namespace": namespace}
+    if labels:
+        metadata["labels"] = labels
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "stringData": data}
+
+
+def _allow_every_secret_write(kubectl, namespace: str, sa: str) -> None:
+    """More than the chart grants (update, too): the policy, not RBAC, has to refuse."""
+    kubectl("create", "role", "all-secret-writes", "-n", namespace, "--resource=secrets",
+            "--verb=get,create,update,patch,delete")
+    kubectl("create", "rolebinding", "all-secret-writes", "-n", namespace, "--role=all-secret-writes",
+            f"--serviceaccount={namespace}:{sa}")
+
+
+def _current(kubectl, name: str, namespace: str) -> dict[str, Any]:
+    return json.loads(kubectl("get", "secret", name, "-n", namespace, "-o", "json").stdout)
+
+
+def _updated(obj: dict[str, Any], *, labels: dict[str, str] | None = None, **data: str) -> str:
+    """The object for a PUT (kubectl replace): its resourceVersion, changed data, maybe labels."""
+    obj = copy.deepcopy(obj)
+    obj["stringData"] = data
+    if labels is not None:
+        obj["metadata"]["labels"] = {**obj["metadata"].get("labels", {}), **labels}
+    return json.dumps(obj)
+
+
+def test_operator_token_cannot_touch_a_foreign_secret(chart_rbac, sa_kubeconfig, kubectl, namespace):
+    """The chart's ServiceAccount token, with RBAC allowing every write, is refused by the API
+    server (the policy) on a Secret without the operator's label: patch, update, delete, relabel."""
+    sa = chart_rbac()
+    _allow_every_secret_write(kubectl, namespace, sa)
+    config = sa_kubeconfig(namespace, sa)
+    for verb in ("create", "update", "patch", "delete"):
+        assert _can_i(kubectl, config, verb, "secrets", namespace), f"RBAC should allow {verb}"
+    kubectl("apply", "-f", "-", input=json.dumps(_secret("foreign", namespace, password="hunter2")))
+    foreign = _current(kubectl, "foreign", namespace)
+    as_operator = functools.partial(kubectl, kubeconfig=config, check=False)
+
+    attempts = {
+        "patch": as_operator("patch", "secret", "foreign", "-n", namespace, "--type=merge",
+                             "-p", json.dumps({"stringData": {"password": "stolen"}})),
+        "update": as_operator("replace", "-f", "-", input=_updated(foreign, password="stolen")),
+        "delete": as_operator("delete", "secret", "foreign", "-n", namespace),
+        "relabel by patch": as_operator("patch", "secret", "foreign", "-n", namespace, "--type=merge",
+                                        "-p", json.dumps({"metadata": {"labels": LABELS}})),
+        "relabel by update": as_operator("replace", "-f", "-", input=_updated(foreign, labels=LABELS, password="x")),
+        "create unlabelled": as_operator("create", "-f", "-", input=json.dumps(_secret("new", namespace, a="b"))),
+    }
+    for what, result in attempts.items():
+        assert result.returncode != 0, f"{what} was allowed"
+        assert f"ValidatingAdmissionPolicy '{chart_rbac.policy}'" in result.stderr, (what, result.stderr)
+        assert "denied request" in result.stderr and "forbidden" in result.stderr, (what, result.stderr)
+    assert "may only change or delete Secrets that already carry" in attempts["relabel by patch"].stderr
+    after = _current(kubectl, "foreign", namespace)
+    assert after["metadata"]["resourceVersion"] == foreign["metadata"]["resourceVersion"], "the Secret changed"
+    # Nobody else is affected: the admin (and any other user) still writes it.
+    kubectl("patch", "secret", "foreign", "-n", namespace, "--type=merge",
+            "-p", json.dumps({"stringData": {"password": "rotated"}}))
+
+
+def test_operator_token_still_writes_labelled_secrets(chart_rbac, sa_kubeconfig, kubectl, namespace):
+    sa = chart_rbac()
+    _allow_every_secret_write(kubectl, namespace, sa)
+    config = sa_kubeconfig(namespace, sa)
+    as_operator = functools.partial(kubectl, kubeconfig=config)
+    as_operator("create", "-f", "-", input=json.dumps(_secret("ours", namespace, LABELS, client_id="a")))
+    as_operator("patch", "secret", "ours", "-n", namespace, "--type=merge",
+                "-p", json.dumps({"stringData": {"client_id": "b"}}))
+    as_operator("replace", "-f", "-", input=_updated(_current(kubectl, "ours", namespace), client_id="c"))
+    assert base64.b64decode(_current(kubectl, "ours", namespace)["data"]["client_id"]) == b"c"
+    # Taking the label off is a write that leaves an unlabelled Secret: refused too.
+    result = as_operator("label", "secret", "ours", "-n", namespace, "app.kubernetes.io/managed-by-", check=False)
+    assert result.returncode != 0 and f"ValidatingAdmissionPolicy '{chart_rbac.policy}'" in result.stderr
+    as_operator("delete", "secret", "ours", "-n", namespace)
+
+
+def test_without_the_policy_rbac_alone_lets_the_token_write_a_foreign_secret(chart_rbac, sa_kubeconfig, kubectl,
+                                                                           namespace):
+    """Why the policy exists (and that the tests above would notice it missing): the chart's RBAC
+    by itself lets the operator's token patch and delete any Secret."""
+    sa = chart_rbac("--set", "secretAdmissionPolicy.enabled=false")
+    assert not any(o["kind"] in POLICY_KINDS for o in chart_rbac.objects)
+    config = sa_kubeconfig(namespace, sa)
+    kubectl("apply", "-f", "-", input=json.dumps(_secret("foreign", namespace, password="hunter2")))
+    kubectl("patch", "secret", "foreign", "-n", namespace, "--type=merge",
+            "-p", json.dumps({"stringData": {"password": "stolen"}}), kubeconfig=config)
+    kubectl("delete", "secret", "foreign", "-n", namespace, kubeconfig=config)
+
+
+def test_secret_policy_type_checks_cleanly(chart_rbac, kubectl):
+    """The API server type-checks the policy's CEL against the Secret schema: no warnings."""
+    chart_rbac()
+
+    def checked() -> dict[str, Any] | None:
+        policy = json.loads(kubectl("get", "validatingadmissionpolicy", chart_rbac.policy, "-o", "json").stdout)
+        status = policy.get("status") or {}
+        return status if status.get("observedGeneration") == policy["metadata"]["generation"] else None
+
+    status = wait_for(checked, 30, "the policy's type check")
+    assert not (status.get("typeChecking") or {}).get("expressionWarnings"), status
+    assert not [c for c in status.get("conditions") or [] if c.get("status") == "False"], status
+
+
+# ---- OwnerReferencesPermissionEnforcement ---------------------------------------------------
+
+
+def _needs_the_plugin(control_plane) -> None:
+    if control_plane.is_external:
+        pytest.skip("needs the embedded control plane (OwnerReferencesPermissionEnforcement on)")
+
+
+def _owned_secret(name: str, namespace: str, owner: dict[str, Any]) -> dict[str, Any]:
+    """A Secret as the operator writes it: labelled, owned by a PingOneApplication, blocking its deletion."""
+    secret = _secret(name, namespace, LABELS, client_id="a")
+    secret["metadata"]["ownerReferences"] = [{
+        "apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}]
+    return secret
+
+
+def _owner(kubectl, namespace: str, name: str) -> dict[str, Any]:
+    body = copy.deepcopy(APPLICATION)
+    body["metadata"] = {"name": name, "namespace": namespace}
+    body["spec"]["name"] = f"Owner-{name}"
+    kubectl("apply", "-f", "-", input=json.dumps(body))
+    return json.loads(kubectl("get", "pingoneapplication", name, "-n", namespace, "-o", "json").stdout)
+
+
+def _drop_from_clusterrole(kubectl, role_name: str, resource: str, verb: str) -> None:
+    role = json.loads(kubectl("get", "clusterrole", role_name, "-o", "json").stdout)
+    for rule in role["rules"]:
+        if resource in rule.get("resources", []):
+            rule["verbs"] = [v for v in rule["verbs"] if v != verb]
+    role["rules"] = [rule for rule in role["rules"] if rule["verbs"]]
+    kubectl("replace", "-f", "-", input=json.dumps(role))
+
+
+@pytest.fixture
+def owners(kubectl, namespace):
+    """owners(name) -> a PingOneApplication (no operator runs); all are gone after the test, so
+    that a later test's cluster-wide operator does not find them in a terminating namespace."""
+    yield functools.partial(_owner, kubectl, namespace)
+    kubectl("delete", "pingoneapplications", "--all", "-n", namespace, "--wait=true", check=False)
+
+
+@pytest.mark.parametrize("missing", [None, "finalizers", "delete"])
+def test_owner_references_need_the_charts_rules(chart_rbac, sa_kubeconfig, kubectl, namespace, crd_installed,
+                                                control_plane, owners, missing):
+    """With the plugin on, the operator's token may create a Secret whose owner reference blocks
+    its PingOneApplication's deletion (update on pingoneapplications/finalizers) and move that
+    reference to a re-created PingOneApplication (delete on the Secret). Without either rule the
+    API server refuses: the chart grants both on purpose."""
+    _needs_the_plugin(control_plane)
+    sa = chart_rbac()
+    role = find(chart_rbac.objects, "ClusterRole")["metadata"]["name"]
+    if missing == "finalizers":
+        _drop_from_clusterrole(kubectl, role, "pingoneapplications/finalizers", "update")
+    elif missing == "delete":
+        _drop_from_clusterrole(kubectl, role, "secrets", "delete")
+    config = sa_kubeconfig(namespace, sa)
+    first = owners("first")
+    created = kubectl("create", "-f", "-", input=json.dumps(_owned_secret("owned", namespace, first)),
+                      kubeconfig=config, check=False)
+    if missing == "finalizers":
+        assert created.returncode != 0
+        assert "cannot set blockOwnerDeletion" in created.stderr, created.stderr
+        return
+    assert created.returncode == 0, created.stderr
+    # The takeover the operator does for a re-created resource: a merge patch replacing ownerReferences.
+    second = owners("second")
+    patch = {"metadata": _owned_secret("owned", namespace, second)["metadata"]}
+    moved = kubectl("patch", "secret", "owned", "-n", namespace, "--type=merge", "-p", json.dumps(patch),
+                    kubeconfig=config, check=False)
+    if missing == "delete":
+        assert moved.returncode != 0
+        assert "cannot set an ownerRef on a resource you can't delete" in moved.stderr, moved.stderr
+        return
+    assert moved.returncode == 0, moved.stderr
+    owners = _current(kubectl, "owned", namespace)["metadata"]["ownerReferences"]
+    assert [o["uid"] for o in owners] == [second["metadata"]["uid"]]
+
+
+def test_operator_under_the_clusterrole_takes_over_its_secret_after_a_re_create(
+        chart_rbac, sa_kubeconfig, operator_factory, kubectl, namespace, crd_installed, control_plane):
+    """A PingOneApplication deleted and re-created before garbage collection runs: the real
+    operator, under the chart's token, moves the old Secret to the new resource."""
+    _needs_the_plugin(control_plane)
+    kcm = control_plane.controller_manager
+    sa = chart_rbac()
+    operator = operator_factory(kubeconfig=sa_kubeconfig(namespace, sa), args=["--all-namespaces"])
+    body = copy.deepcopy(APPLICATION)
+    body["metadata"] = {"name": "again", "namespace": namespace}
+    body["spec"]["name"] = f"RBAC-again-{secrets.token_hex(3)}"
+
+    def ready() -> dict[str, Any] | None:
+        obj = json.loads(kubectl("get", "pingoneapplication", "again", "-n", namespace, "-o", "json").stdout)
+        conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
+        return obj if conditions.get("Ready", {}).get("status") == "True" else None
+
+    kubectl("apply", "-f", "-", input=json.dumps(body))
+    first = wait_for(ready, 40, "again Ready")
+    secret_name = first["status"]["secretName"]
+    kcm.stop()  # a slow garbage collector: the Secret outlives its owner
+    try:
+        kubectl("delete", "pingoneapplication", "again", "-n", namespace, "--wait=true", "--timeout=60s")
+        owners = _current(kubectl, secret_name, namespace)["metadata"]["ownerReferences"]
+        assert [o["uid"] for o in owners] == [first["metadata"]["uid"]]
+        kubectl("apply", "-f", "-", input=json.dumps(body))
+        second = wait_for(ready, 40, "again Ready after the re-create")
+        owners = _current(kubectl, secret_name, namespace)["metadata"]["ownerReferences"]
+        assert [o["uid"] for o in owners] == [second["metadata"]["uid"]]
+    finally:
+        kcm.start()
+    operator.stop()
+    denied = rbac_denials(operator.logs())
+    assert not denied, "\n".join(denied)

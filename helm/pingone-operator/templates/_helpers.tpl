@@ -64,6 +64,9 @@ Value combinations the schema cannot express; rendered (as nothing) by every man
 depends on them, so `helm template`, `helm install` and Argo CD all stop with the same message.
 */}}
 {{- define "pingone-operator.validate" -}}
+{{- if and .Values.secretAdmissionPolicy.enabled (semverCompare "<1.30.0-0" .Capabilities.KubeVersion.Version) }}
+{{- fail "secretAdmissionPolicy.enabled needs Kubernetes 1.30 or later (ValidatingAdmissionPolicy v1); on older clusters set it to false and read docs/install.md" }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.enabled=true (the ServiceMonitor scrapes the metrics Service)" }}
 {{- end }}

@@ -36,14 +36,22 @@ Rules on namespaced objects; in a ClusterRole (all namespaces) or in one Role pe
 - apiGroups: ["pingone-operator.dev"]
   resources: ["pingoneapplications/status"]
   verbs: ["patch"]
+# OwnerReferencesPermissionEnforcement: the Secret's ownerReference to its PingOneApplication sets
+# blockOwnerDeletion, which needs update on the owner's finalizers. Nothing is updated through it.
+- apiGroups: ["pingone-operator.dev"]
+  resources: ["pingoneapplications/finalizers"]
+  verbs: ["update"]
 # kopf posts core v1 Events (kopf.event/info/warn and its own handler failures).
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
-# The operator: the application's credentials Secret, by name only (read, create, patch).
+# The operator: the application's credentials Secret, by name only (read, create, patch). delete
+# is never used: OwnerReferencesPermissionEnforcement wants it to change a Secret's
+# ownerReferences (a re-created PingOneApplication taking over its Secret). Writes and deletes are
+# limited to the operator's labelled Secrets by the chart's ValidatingAdmissionPolicy.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "create", "patch"]
+  verbs: ["get", "create", "patch", "delete"]
 {{- end }}
 
 {{/*
