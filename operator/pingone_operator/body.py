@@ -46,8 +46,9 @@ SECURE_CREATE_DEFAULTS: dict[str, Any] = {
 REFRESH_DEFAULTS = {"refreshTokenDuration": 2592000, "refreshTokenRollingDuration": 15552000}
 # What a field goes back to when it leaves the spec (c); a field without one is dropped.
 RESET_DEFAULTS: dict[str, Any] = {**MODEL_DEFAULTS, **REFRESH_DEFAULTS, REPLAY_PROTECTION: True}
-# What a field left out of a GET holds.
-ABSENT_MEANS: dict[str, Any] = {**MODEL_DEFAULTS, REPLAY_PROTECTION: True}
+# What a field left out of a GET holds. PingOne answers a PUT that left replay protection out
+# without the field (seed-response.json): absent is null, which "equates to a false setting".
+ABSENT_MEANS: dict[str, Any] = {**MODEL_DEFAULTS, REPLAY_PROTECTION: False}
 _MISSING = object()
 
 
@@ -87,8 +88,6 @@ def update_body(declared: dict[str, Any], observed: dict[str, Any], managed_befo
             _remove(body, path)
         else:
             _set(body, path, target)
-    # Absent from the GET means PingOne's default (true); absent from a PUT would mean false.
-    body.setdefault(REPLAY_PROTECTION, True)
     return _with_refresh_durations(body)
 
 

@@ -254,10 +254,12 @@ def admin(simulator):
 
 @pytest.fixture
 def start_operator(operator_factory, namespace, crd):
-    """The operator, watching only this test's namespace (other tests' leftovers are not its business)."""
+    """The operator, watching only this test's namespace (other tests' leftovers are not its business).
+    The administrator allows this namespace to adopt applications (the security suite shows the default)."""
 
     def start(**extra_env):
-        env = {"DRIFT_INTERVAL_SECONDS": DRIFT, "LOG_LEVEL": "DEBUG", **extra_env}
+        env = {"DRIFT_INTERVAL_SECONDS": DRIFT, "LOG_LEVEL": "DEBUG", "ADOPTION_ALLOWED_NAMESPACES": namespace,
+               **extra_env}
         return operator_factory(extra_env=env, args=["--namespace", namespace])
 
     return start

@@ -80,26 +80,29 @@ class SimulatorAdmin:
 
 
 class Kube:
-    """kubectl against the test cluster, for one namespace."""
+    """kubectl against the test cluster, for one namespace (as the cluster admin)."""
 
     def __init__(self, control_plane: Any, namespace: str) -> None:
         self.cp = control_plane
         self.ns = namespace
 
+    def kubectl(self, *args: str, input: str | None = None, check: bool = True):
+        return self.cp.kubectl(*args, input=input, check=check)
+
     def apply(self, obj: dict[str, Any], *args: str, check: bool = True):
         obj = {**obj, "metadata": {"namespace": self.ns, **obj["metadata"]}}
-        return self.cp.kubectl("apply", "-f", "-", *args, input=json.dumps(obj), check=check)
+        return self.kubectl("apply", "-f", "-", *args, input=json.dumps(obj), check=check)
 
     def get(self, kind: str, name: str) -> dict[str, Any] | None:
-        result = self.cp.kubectl("get", kind, name, "-n", self.ns, "-o", "json", check=False)
+        result = self.kubectl("get", kind, name, "-n", self.ns, "-o", "json", check=False)
         return json.loads(result.stdout) if result.returncode == 0 else None
 
     def delete(self, kind: str, name: str, wait: bool = False) -> None:
-        self.cp.kubectl("delete", kind, name, "-n", self.ns, f"--wait={str(wait).lower()}")
+        self.kubectl("delete", kind, name, "-n", self.ns, f"--wait={str(wait).lower()}")
 
     def events(self, name: str) -> list[dict[str, Any]]:
-        result = self.cp.kubectl("get", "events", "-n", self.ns, "-o", "json",
-                                 "--field-selector", f"involvedObject.name={name}")
+        result = self.kubectl("get", "events", "-n", self.ns, "-o", "json",
+                              "--field-selector", f"involvedObject.name={name}")
         return json.loads(result.stdout)["items"]
 
     def event_reasons(self, name: str) -> list[str]:
@@ -139,3 +142,13 @@ async def create_app(simulator: Any, body: dict[str, Any]) -> dict[str, Any]:
         return await client.create_application(simulator.environment_id, body)
     finally:
         await client.aclose()
+
+
+def record_create_intent(kube: Kube, resource_name: str, app_name: str, environment_id: str) -> None:
+    """The status a crash between POST and the id's status write leaves: the create intent, now."""
+    from pingone_operator.conditions import now_rfc3339
+
+    intent = {"status": {"pendingCreate": {"name": app_name, "environmentId": environment_id,
+                                           "startedAt": now_rfc3339()}}}
+    kube.kubectl("patch", "p1app", resource_name, "-n", kube.ns, "--subresource=status", "--type=merge",
+                 "-p", json.dumps(intent))

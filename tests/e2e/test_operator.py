@@ -9,7 +9,9 @@ import time
 import pytest
 
 from tests.e2e.conftest import DRIFT
-from tests.e2e.helpers import SEED, application, condition, create_app, ready, secret_data, wait_for
+from tests.e2e.helpers import (
+    SEED, application, condition, create_app, ready, record_create_intent, secret_data, wait_for,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -168,11 +170,7 @@ def test_crash_between_post_and_status_write_leaves_one_application(control_plan
                                                                    start_operator):
     """The state a crash leaves: the create intent recorded, the application created, no id in status."""
     kube.apply(application("crashy"))
-    control_plane.kubectl(
-        "patch", "p1app", "crashy", "-n", kube.ns, "--subresource=status", "--type=merge", "-p",
-        f'{{"status": {{"pendingCreate": {{"name": "{SEED["name"]}", "environmentId": "{admin.env}", '
-        f'"startedAt": "2026-11-29T00:00:00Z"}}}}}}',
-    )
+    record_create_intent(kube, "crashy", SEED["name"], admin.env)
     created = asyncio.run(create_app(simulator, SEED))  # the POST that landed before the crash
     start_operator()
     obj = wait_for(lambda: ready(kube, "crashy"), what="Ready after recovery")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import DRIFT
-from tests.e2e.helpers import SEED, application, condition, create_app, ready, wait_for
+from tests.e2e.helpers import SEED, application, condition, create_app, ready, record_create_intent, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -100,12 +100,9 @@ def test_crash_recovery_finds_its_application_on_a_later_page(control_plane, sim
     for n in range(5):  # the environment's first pages hold other applications
         asyncio.run(create_app(simulator, {**SEED, "name": f"Someone-Else-{n}"}))
     kube.apply(application("paged"))
-    control_plane.kubectl(
-        "patch", "p1app", "paged", "-n", kube.ns, "--subresource=status", "--type=merge", "-p",
-        f'{{"status": {{"pendingCreate": {{"name": "{SEED["name"]}", "environmentId": "{admin.env}", '
-        f'"startedAt": "2026-11-29T00:00:00Z"}}}}}}',
-    )
+    record_create_intent(kube, "paged", SEED["name"], admin.env)
     created = asyncio.run(create_app(simulator, SEED))  # the POST that landed before the crash
+    admin.clear_requests()
     operator_factory(pingone=simulator, extra_env={"DRIFT_INTERVAL_SECONDS": DRIFT}, args=["--namespace", namespace])
     obj = wait_for(lambda: ready(kube, "paged"), what="Ready after recovery")
     assert obj["status"]["applicationId"] == created["id"]

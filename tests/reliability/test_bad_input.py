@@ -98,6 +98,9 @@ REFUSED: dict[str, tuple[dict, list[str]]] = {
                              ['unknown field "spec.corsSettings.mode"']),
     "too-many-redirects": ({**_base("ao"), "redirectUris": [f"https://x.example.com/{i}" for i in range(101)]},
                            ["spec.redirectUris"]),
+    "redirect-with-space": ({**_base("ap"), "redirectUris": ["https://x.example.com/a b"]}, ["spec.redirectUris"]),
+    "http-redirect-lookalike-host": ({**_base("aq"), "redirectUris": ["http://localhost.example.com/cb"]},
+                                     ["http is allowed only for the hosts localhost"]),
 }
 
 FOREIGN_SECRET = "someone-elses"
@@ -106,7 +109,7 @@ GOOD_NAME = "Good-App"
 
 # name -> (spec, expected Ready=False reason, substring of the condition message)
 LANDED: dict[str, tuple[dict, str, str]] = {
-    "redirect-not-a-url": ({**_base("l1"), "redirectUris": ["not a url"]}, "InvalidSpec", "redirectUris"),
+    "redirect-not-a-url": ({**_base("l1"), "redirectUris": ["not-a-url"]}, "InvalidSpec", "redirectUris"),
     "cors-origin-with-path": ({**_base("l2"), "corsSettings": {"behavior": "ALLOW_SPECIFIC_ORIGINS",
                                                                "origins": ["https://a.example.com/path"]}},
                               "InvalidSpec", "corsSettings.origins"),
@@ -122,7 +125,8 @@ LANDED: dict[str, tuple[dict, str, str]] = {
     "secret-name-taken": ({**_base("l10"), "secretName": FOREIGN_SECRET}, "SecretConflict", FOREIGN_SECRET),
     "adopt-missing-application": ({**_base("l11"), "adoptApplicationId": str(uuid.uuid4())}, "AdoptionFailed",
                                   "to adopt"),
-    "unknown-environment": ({**_base("l12"), "environmentId": OTHER_ENV}, "PermissionDenied", ""),
+    # The default connection allows its own environment only: refused before PingOne is asked.
+    "unknown-environment": ({**_base("l12"), "environmentId": OTHER_ENV}, "ConnectionDenied", OTHER_ENV),
     "observe-only-missing": ({**_base("l13"), "managementPolicy": "ObserveOnly"}, "NotFound", "Bad-l13"),
 }
 # In the second namespace: the good resource's PingOne name again.
@@ -151,7 +155,7 @@ def _apply(control_plane, namespace, name, spec, *args):
 
 
 def _run_matrix(control_plane, sim, admin, cluster, namespace, other_ns, run_operator):
-    operator = run_operator(sim, namespaces=[namespace, other_ns])
+    operator = run_operator(sim, namespaces=[namespace, other_ns], ADOPTION_ALLOWED_NAMESPACES=namespace)
     control_plane.kubectl("create", "secret", "generic", FOREIGN_SECRET, "-n", namespace, "--from-literal=keep=me")
 
     # The good resource first (it owns GOOD_NAME in PingOne), plus one whose type and environment

@@ -120,11 +120,14 @@ def test_dropping_part_of_an_object_removes_that_part_and_keeps_the_rest():
 def test_replay_protection_survives_every_put():
     s = spec(grantTypes=["AUTHORIZATION_CODE", "REFRESH_TOKEN"])
     observed = observed_after_create(s)
-    del observed["additionalRefreshTokenReplayProtectionEnabled"]  # a GET that leaves the default out
+    assert observed["additionalRefreshTokenReplayProtectionEnabled"] is True  # sent on create
     body = update_body(declared_fields(spec(description="x")), observed, field_paths(declared_fields(s)))
-    assert body["additionalRefreshTokenReplayProtectionEnabled"] is True
+    assert body["additionalRefreshTokenReplayProtectionEnabled"] is True  # carried over
     observed["additionalRefreshTokenReplayProtectionEnabled"] = False  # turned off in the console: kept
     assert update_body(declared_fields(s), observed, [])["additionalRefreshTokenReplayProtectionEnabled"] is False
+    declared = declared_fields(s.model_copy(update={"additionalRefreshTokenReplayProtectionEnabled": True}))
+    assert drifted_fields(declared, {k: v for k, v in observed.items() if k != "additionalRefreshTokenReplayProtectionEnabled"}) \
+        == ["additionalRefreshTokenReplayProtectionEnabled"]  # absent from a GET is null: false
 
 
 def test_removing_the_refresh_grant_keeps_the_durations_pingone_cannot_clear():
