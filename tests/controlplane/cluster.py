@@ -3,7 +3,8 @@
 No Docker, no kubelet, no scheduler: Pods never run. What works is everything the API server does
 itself (CRD validation/defaulting/pruning, RBAC, TokenRequest, admission, watches) plus the
 controllers we start in kube-controller-manager: garbage collection of ownerReferences, namespace
-deletion, default ServiceAccounts and the kube-root-ca.crt ConfigMap.
+deletion, default ServiceAccounts, the kube-root-ca.crt ConfigMap, ClusterRole aggregation and
+ValidatingAdmissionPolicy type checks.
 
 The binaries come from ``tests/controlplane/build.sh`` (``make controlplane``), which builds them
 from Go modules into a per-user cache; ``build.sh print-bin`` tells us where.
@@ -75,6 +76,8 @@ KCM_CONTROLLERS = (
     "root-ca-certificate-publisher-controller",
     # Type-checks ValidatingAdmissionPolicies into their status (tests read the warnings there).
     "validatingadmissionpolicy-status-controller",
+    # Fills the built-in view/edit/admin roles from the chart's aggregated ClusterRoles.
+    "clusterrole-aggregation-controller",
 )
 
 ADMIN_USER = "pingone-e2e-admin"
