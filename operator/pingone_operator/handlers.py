@@ -8,6 +8,7 @@ Event for every outcome worth telling.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import logging
 import os
@@ -194,14 +195,14 @@ async def _sync(trigger: str, body: kopf.Body, memo: kopf.Memo, indexes: dict[st
     default = memo.connections.default
     if resource.spec.managementPolicy == ManagementPolicy.PAUSED:
         return resource, default.paused(resource)
+    try:  # first: may this namespace use the connection for what it asks (adoption included)?
+        reconciler = await _reconciler(memo, resource, indexes["connection_specs"])
+    except ConnectionRefused as refused:
+        return resource, default.refuse(resource, refused.failure)
     other = _claimed_by_another(resource, indexes["claims"])
     if other:
         failure = Failure("AdoptionConflict", f"the application is already managed by {other}", retry=False)
         return resource, default.refuse(resource, failure)
-    try:
-        reconciler = await _reconciler(memo, resource, indexes["connection_specs"])
-    except ConnectionRefused as refused:
-        return resource, default.refuse(resource, refused.failure)
     async with _lock(memo):
         outcome = await reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret)
     if read_secret and outcome.failure is None:
@@ -300,8 +301,13 @@ async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: in
         return
     current_tenant.set(resource.namespace)
     outcome = await _delete(memo, resource, connection_specs)
-    if outcome.failure and runtime.total_seconds() >= memo.delete_give_up:
-        _abandon(body, resource, outcome, runtime)
+    if outcome.failure:
+        left = memo.delete_give_up - runtime.total_seconds()
+        if left <= 0:
+            _abandon(body, resource, outcome, runtime)
+        else:  # the next try no later than the give-up time
+            delay = outcome.failure.delay if outcome.failure.delay is not None else backoff(retry)
+            outcome.failure = dataclasses.replace(outcome.failure, delay=min(delay, max(left, 1.0)))
     if outcome.failure is None:
         metrics.forget(resource.namespace, resource.name)
     _deliver(outcome, resource, body, patch, retry)
