@@ -233,6 +233,25 @@ def _check_objects(sent: dict[str, Any], problems: Problems, strict: bool) -> No
     cors = sent.get("corsSettings")
     if isinstance(cors, dict):
         _check_cors(cors, problems, strict)
+    mobile = sent.get("mobile")
+    if isinstance(mobile, dict):
+        _check_passcode(mobile.get("passcodeRefreshDuration"), problems)
+
+
+def _check_passcode(passcode: Any, problems: Problems) -> None:
+    """OpenAPI: passcodeRefreshDuration.duration 30-60, timeUnit SECONDS only."""
+    if passcode is None:
+        return
+    if not isinstance(passcode, dict):
+        problems.add("INVALID_VALUE", "mobile.passcodeRefreshDuration", "passcodeRefreshDuration must be an object.")
+        return
+    duration = passcode.get("duration")
+    if not isinstance(duration, int) or isinstance(duration, bool) or not 30 <= duration <= 60:
+        problems.add("INVALID_VALUE", "mobile.passcodeRefreshDuration.duration",
+                     "passcodeRefreshDuration.duration must be between 30 and 60.", minimumValue=30, maximumValue=60)
+    if passcode.get("timeUnit", "SECONDS") != "SECONDS":
+        problems.add("INVALID_VALUE", "mobile.passcodeRefreshDuration.timeUnit",
+                     "passcodeRefreshDuration.timeUnit must be SECONDS.", allowedValues=["SECONDS"])
 
 
 def _check_cors(cors: dict[str, Any], problems: Problems, strict: bool) -> None:
@@ -251,7 +270,7 @@ def _check_cors(cors: dict[str, Any], problems: Problems, strict: bool) -> None:
     if behavior == "ALLOW_NO_ORIGINS" and origins:
         problems.add("INVALID_VALUE", "corsSettings.origins",
                      "corsSettings.origins must be omitted or empty when behavior is ALLOW_NO_ORIGINS.")
-    limit = 20 if strict else 40  # the SDK says 20, the Terraform docs say 40
+    limit = 20  # the OpenAPI's maxItems (the Terraform docs say 40; the API wins)
     if len(origins) > limit:
         problems.add("SIZE_LIMIT_EXCEEDED", "corsSettings.origins",
                      f"corsSettings.origins is limited to {limit} values.", maximumValue=limit)
