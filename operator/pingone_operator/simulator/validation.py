@@ -332,7 +332,7 @@ def _uri_allowed(uri: str, *, http_anywhere: bool) -> bool:
     if scheme == "https":
         return bool(parts.hostname)
     if scheme == "http":
-        return bool(parts.hostname) and (http_anywhere or parts.hostname in ("localhost", "127.0.0.1"))
+        return bool(parts.hostname) and (http_anywhere or parts.hostname in ("localhost", "127.0.0.1", "::1"))
     return bool(parts.netloc or parts.path)  # custom scheme, e.g. org.example.app://callback
 
 
