@@ -20,9 +20,10 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/pingone-operator
 ENV PATH=/opt/pingone-operator/bin:$PATH
 WORKDIR /src
-# Only what `pip install .` reads (see .dockerignore): the metadata, the readme it names, the code.
+# Only what `pip install .` reads (see .dockerignore): the metadata, the readme it names, the
+# operator's code (the PingOne simulator shares the distribution but is not part of the image).
 COPY pyproject.toml README.md constraints.txt ./
-COPY operator ./operator
+COPY operator/pingone_operator ./operator/pingone_operator
 # Dependencies come from pyproject.toml, at the exact versions of constraints.txt. Bytecode is compiled now, so the read-only root
 # filesystem never needs a write at start-up; pip itself is not needed at run time.
 RUN pip install --upgrade pip \

@@ -18,8 +18,8 @@ import secrets
 import signal
 import uuid
 
-from pingone_operator.simulator import SimulatorConfig
-from pingone_operator.simulator.server import start_simulator
+from pingone_simulator import SimulatorConfig
+from pingone_simulator.server import start_simulator
 
 
 async def _serve(config: SimulatorConfig) -> None:

@@ -25,7 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pingone_operator.simulator import SimulatorConfig, ThreadedSimulator  # noqa: E402
+from pingone_simulator import SimulatorConfig, ThreadedSimulator  # noqa: E402
 from tests.controlplane.cluster import ControlPlane  # noqa: E402
 
 NAMESPACE = "demo"

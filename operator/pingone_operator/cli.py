@@ -19,17 +19,20 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "run":
-        from .runner import main as run_main
+        from .controller.runner import main as run_main
 
         return run_main(rest)
     if command == "simulator":
-        from .simulator.cli import main as simulator_main
-
+        try:
+            from pingone_simulator.cli import main as simulator_main
+        except ImportError:  # the image ships the operator only
+            print("pingone-operator: the PingOne simulator is not installed here", file=sys.stderr)
+            return 2
         return simulator_main(rest)
     if command == "crds":
         from pathlib import Path
 
-        from .crd import crd_files, render_crds_yaml
+        from .api.crd import crd_files, render_crds_yaml
 
         args = parser.parse_args(argv)
         if args.write:

@@ -2,30 +2,28 @@
 
 Without `spec.connectionRef` a resource uses the operator's own configuration (the default
 connection), scoped by the operator's settings like any PingOneConnection; with it, the named
-cluster-scoped PingOneConnection. access.py decides; this module fetches what the decision needs
-(the connection, its credentials, namespace labels) and hands back the Reconciler bound to the
-connection. Each connection has its own client: its own token cache and rate-limit pacing.
+cluster-scoped PingOneConnection. plan/access.py decides; this module fetches what the decision
+needs (through the ConnectionReader port) and hands back the Reconciler bound to the connection.
+Each connection has its own client: its own token cache and rate-limit pacing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from kubernetes.client import ApiClient, CoreV1Api
-from kubernetes.client.exceptions import ApiException
-
-from . import access
+from .api import PingOneConnectionSpec
 from .config import PingOneSettings, Secret
-from .kube import NotText, decode_secret_data
-from .models import PingOneConnectionSpec
-from .pingone.client import Observer, PingOneClient
-from .pingone.errors import PingOneError
-from .reconcile import CredentialStore, Failure, Reconciler, Resource, StatusWriter, classify
+from .plan import access
+from .plan.failures import EXPECTED, classify
+from .plan.identity import environment_of
+from .plan.outcome import Failure, Resource
+from .ports import ConnectionReader, NotText
+from .reconciler import Reconciler
+
+ReconcilerFactory = Callable[[PingOneSettings], Reconciler]
 
 
 class ConnectionRefused(Exception):
@@ -39,14 +37,6 @@ class ConnectionRefused(Exception):
 def _refused(reason: str, message: str) -> ConnectionRefused:
     # Retried slowly: an admin may fix the connection or its allow-lists at any time.
     return ConnectionRefused(Failure(reason, message, retry=True, delay=120))
-
-
-@dataclass(frozen=True)
-class ConnectionContext:
-    """What a connection decision needs to know about the cluster."""
-
-    read_secret: Callable[[str], dict[str, str] | None]  # name in the operator's namespace -> data
-    namespace_labels: Callable[[str], dict[str, str]]
 
 
 def pingone_settings(spec: PingOneConnectionSpec, credentials: dict[str, str]) -> PingOneSettings:
@@ -65,24 +55,13 @@ def pingone_settings(spec: PingOneConnectionSpec, credentials: dict[str, str]) -
 class Connections:
     """Hands each resource the Reconciler bound to its connection."""
 
-    def __init__(
-        self,
-        default: Reconciler,
-        default_policy: access.AccessPolicy,
-        credentials: CredentialStore,
-        status_writer: StatusWriter,
-        context: ConnectionContext,
-        observer: Observer | None = None,
-        *,
-        require_connection_ref: bool = False,
-    ) -> None:
+    def __init__(self, default: Reconciler, default_policy: access.AccessPolicy, reader: ConnectionReader,
+                 make_reconciler: ReconcilerFactory, *, require_connection_ref: bool = False) -> None:
         self.default = default
         self._default_policy = default_policy
         self._require_ref = require_connection_ref
-        self._credentials = credentials
-        self._status_writer = status_writer
-        self._context = context
-        self._observer = observer
+        self._reader = reader
+        self._make_reconciler = make_reconciler
         self._cache: dict[str, tuple[str, Reconciler]] = {}  # connection name -> (fingerprint, reconciler)
 
     async def reconciler_for(self, resource: Resource, connection: dict[str, Any] | None) -> Reconciler:
@@ -101,15 +80,12 @@ class Connections:
         else:
             conn = PingOneConnectionSpec.model_validate(connection)
             policy, home = access.connection_policy(ref.name, conn), conn.environmentId
-        labels = {}
-        if policy.needs_labels:
-            labels = await asyncio.to_thread(self._context.namespace_labels, resource.namespace)
+        labels = await self._reader.namespace_labels(resource.namespace) if policy.needs_labels else {}
         # The environment checked is the one the sync will use.
-        environment = resource.spec.environmentId or resource.status.get("environmentId") or home
-        failure = access.check(policy, resource.namespace, labels, environment, resource.spec)
+        failure = access.check(policy, resource.namespace, labels, environment_of(resource, home), resource.spec)
         if failure is None:
             reconciler = self.default if ref is None else await self._reconciler(ref.name, conn)
-            failure = access.protect_worker(reconciler.worker_id, resource.spec, resource.status.get("applicationId"))
+            failure = access.protect_worker(reconciler.worker_id, resource.spec, resource.status.applicationId)
         if failure is not None:
             raise ConnectionRefused(failure)
         return reconciler
@@ -121,14 +97,14 @@ class Connections:
             await reconciler.pingone.sign_in()
         except ConnectionRefused as refused:
             return refused.failure
-        except PingOneError as exc:
+        except EXPECTED as exc:
             return classify(exc)
         return None
 
     async def _reconciler(self, name: str, conn: PingOneConnectionSpec) -> Reconciler:
         ref = conn.credentialsSecret
         try:
-            data = await asyncio.to_thread(self._context.read_secret, ref.name)
+            data = await self._reader.credentials(ref.name)
         except NotText as exc:
             raise _refused("ConnectionInvalid", f"PingOneConnection {name!r}: Secret {ref.name!r}: {exc}") from None
         if not data or ref.clientIdKey not in data or ref.clientSecretKey not in data:
@@ -143,15 +119,7 @@ class Connections:
         cached = self._cache.get(name)
         if cached and cached[0] == fingerprint:
             return cached[1]
-        settings = pingone_settings(conn, data)
-        reconciler = Reconciler(
-            PingOneClient.from_settings(settings, observer=self._observer),
-            self._credentials,
-            self._status_writer,
-            default_environment_id=settings.environment_id,
-            auth_url=settings.auth_url,
-            worker_id=settings.client_id,
-        )
+        reconciler = self._make_reconciler(pingone_settings(conn, data))
         self._cache[name] = (fingerprint, reconciler)
         if cached:
             await cached[1].pingone.aclose()
@@ -161,24 +129,3 @@ class Connections:
         for _, reconciler in self._cache.values():
             await reconciler.pingone.aclose()
         await self.default.pingone.aclose()
-
-
-def kube_context(api: ApiClient, operator_namespace: str) -> ConnectionContext:
-    core = CoreV1Api(api)
-
-    def read_secret(name: str) -> dict[str, str] | None:
-        try:
-            secret = core.read_namespaced_secret(name, operator_namespace)
-        except ApiException as exc:
-            if exc.status in (403, 404):
-                return None
-            raise
-        return decode_secret_data(secret.data)
-
-    def namespace_labels(name: str) -> dict[str, str]:
-        try:
-            return core.read_namespace(name).metadata.labels or {}
-        except ApiException:
-            return {}
-
-    return ConnectionContext(read_secret=read_secret, namespace_labels=namespace_labels)

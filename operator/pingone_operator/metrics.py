@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from .plan.outcome import Outcome
+from .plan.rotation import parse_time
+
 REGISTRY = CollectorRegistry()
 
 RECONCILES = Counter(
@@ -72,6 +75,25 @@ def observe_pingone(method: str, status: str, seconds: float) -> None:
 def observe_rate_limit(seconds: float) -> None:
     RATE_LIMIT_WAITS.inc()
     RATE_LIMIT_WAIT_SECONDS.inc(seconds)
+
+
+def record(trigger: str, outcome: Outcome, namespace: str, name: str) -> None:
+    """One sync's outcome in the metrics."""
+    RECONCILES.labels(trigger, outcome.failure.reason if outcome.failure else "ok").inc()
+    ready = next((c for c in outcome.status.conditions or [] if c.type == "Ready"), None)
+    if ready:
+        READY.labels(namespace, name).set(1 if ready.status == "True" else 0)
+    for event in outcome.events:
+        if event.reason == "DriftCorrected":
+            DRIFT_CORRECTIONS.inc()
+        elif event.reason == "DriftDetected":
+            DRIFT_DETECTED.inc()
+    rotation = outcome.status.secretRotation
+    for gauge, value in ((SECRET_ROTATED, rotation and rotation.lastRotatedAt),
+                         (PREVIOUS_SECRET_EXPIRY, rotation and rotation.previousExpiresAt)):
+        moment = parse_time(value)
+        if moment:
+            gauge.labels(namespace, name).set(moment.timestamp())
 
 
 def forget(namespace: str, name: str) -> None:

@@ -146,7 +146,7 @@ async def create_app(simulator: Any, body: dict[str, Any]) -> dict[str, Any]:
 
 def record_create_intent(kube: Kube, resource_name: str, app_name: str, environment_id: str) -> None:
     """The status a crash between POST and the id's status write leaves: the create intent, now."""
-    from pingone_operator.conditions import now_rfc3339
+    from pingone_operator.plan.conditions import now_rfc3339
 
     intent = {"status": {"pendingCreate": {"name": app_name, "environmentId": environment_id,
                                            "startedAt": now_rfc3339()}}}

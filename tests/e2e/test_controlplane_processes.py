@@ -73,8 +73,8 @@ def _has_module(name: str) -> bool:
 
 
 def test_simulator_fixture(simulator_factory):
-    if not _has_module("pingone_operator.simulator.cli"):
-        pytest.skip("the PingOne simulator (pingone_operator.simulator.cli) is not implemented yet")
+    if not _has_module("pingone_simulator.cli"):
+        pytest.skip("the PingOne simulator (pingone_simulator.cli) is not implemented yet")
     sim = simulator_factory()
     assert sim.api_url.startswith("http://127.0.0.1:") and sim.api_url.endswith("/v1")
     assert sim.auth_url.startswith("http://127.0.0.1:")
@@ -83,8 +83,8 @@ def test_simulator_fixture(simulator_factory):
 
 
 def test_operator_factory(operator_factory, control_plane, kubectl):
-    if not (_has_module("pingone_operator.runner") and _has_module("pingone_operator.crd")
-            and _has_module("pingone_operator.simulator.cli")):
+    if not (_has_module("pingone_operator.controller.runner") and _has_module("pingone_operator.api.crd")
+            and _has_module("pingone_simulator.cli")):
         pytest.skip("the operator runner, CRDs or simulator are not implemented yet")
     crds = subprocess.run([sys.executable, "-m", "pingone_operator.cli", "crds"],
                           capture_output=True, text=True, check=True).stdout

@@ -158,6 +158,7 @@ def test_dockerignore_keeps_the_context_to_what_pip_needs():
         [f for f in context if not f.startswith("operator/")]
     assert not [f for f in context if "__pycache__" in f or f.endswith(".pyc") or ".egg-info" in f]
     assert fnmatch.filter(context, "operator/pingone_operator/*.py")
+    assert not [f for f in context if f.startswith("operator/pingone_simulator/")]  # the simulator is not shipped
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ def test_argocd_application_example():
     assert int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) < 0
     (cr,) = [yaml.safe_load(b) for b in yaml_blocks() if "kind: PingOneApplication" in b]
     assert int(cr["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) > 0
-    from pingone_operator.models import PingOneApplicationSpec
+    from pingone_operator.api import PingOneApplicationSpec
 
     PingOneApplicationSpec.model_validate(cr["spec"])
 

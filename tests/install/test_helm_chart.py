@@ -275,7 +275,7 @@ def test_secret_policy_is_on_by_default(render):
         "name": "operator-service-account",
         "expression": 'request.userInfo.username == "system:serviceaccount:pingone-operator:pingone-operator"'}]
     # The label the operator writes (kube.py), checked on the new and on the old object.
-    from pingone_operator.kube import MANAGED_BY
+    from pingone_operator.kube.secrets import MANAGED_BY
 
     variables = {v["name"]: v["expression"] for v in spec["variables"]}
     assert set(variables) == {"newLabelled", "oldLabelled"}

@@ -301,7 +301,7 @@ def test_notes_tell_what_to_do_next(notes):
 
 def test_notes_example_is_accepted(notes, kubectl, namespace, crd_installed):
     """The example PingOneApplication in NOTES passes the operator's model and the API server."""
-    from pingone_operator.models import PingOneApplicationSpec
+    from pingone_operator.api import PingOneApplicationSpec
 
     text = notes()
     start = text.index("kubectl apply -f - <<'YAML'\n")

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pingone_operator.simulator import RunningSimulator, SimulatorConfig, WorkerCredentials, start_simulator
+from pingone_simulator import RunningSimulator, SimulatorConfig, WorkerCredentials, start_simulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = REPO_ROOT.parent / "shared" / "reference"

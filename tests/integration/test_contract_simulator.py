@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import jsonschema
 import pytest
 
-from pingone_operator.simulator import FaultConfig
+from pingone_simulator import FaultConfig
 from tests.contract import errors_against, property_names, validate_against
 
 APP_PATH = "#/paths/~1environments~1{environmentID}~1applications~1{applicationID}"

@@ -207,7 +207,7 @@ def _minimal_worker(name: str) -> dict:
 
 
 def test_default_limit_is_1000():
-    from pingone_operator.simulator import SimulatorConfig
+    from pingone_simulator import SimulatorConfig
     assert SimulatorConfig().max_applications == 1000
 
 

@@ -14,7 +14,7 @@ READY = re.compile(r"^PingOne simulator listening: (.*)$")
 
 
 def start(*args: str) -> tuple[subprocess.Popen, dict[str, str]]:
-    proc = subprocess.Popen([sys.executable, "-m", "pingone_operator.simulator", "--port", "0", *args],
+    proc = subprocess.Popen([sys.executable, "-m", "pingone_simulator", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     match = READY.match(line.strip())
@@ -74,7 +74,7 @@ def test_filter_mode_and_page_size_flags():
     finally:
         assert stop(proc) == 0
     for bad in (["--filter-mode", "sometimes"], ["--page-size", "0"]):
-        refused = subprocess.run([sys.executable, "-m", "pingone_operator.simulator", *bad],
+        refused = subprocess.run([sys.executable, "-m", "pingone_simulator", *bad],
                                  capture_output=True, text=True, timeout=20)
         assert refused.returncode == 2 and "Traceback" not in refused.stderr, bad
 
@@ -83,7 +83,7 @@ def test_port_in_use_fails_cleanly():
     proc, env = start()
     try:
         port = env["PINGONE_API_URL"].rsplit(":", 1)[1].split("/")[0]
-        second = subprocess.run([sys.executable, "-m", "pingone_operator.simulator", "--port", port],
+        second = subprocess.run([sys.executable, "-m", "pingone_simulator", "--port", port],
                                 capture_output=True, text=True, timeout=20)
         assert second.returncode == 1
         assert "Traceback" not in second.stderr
@@ -92,7 +92,7 @@ def test_port_in_use_fails_cleanly():
 
 
 def test_threaded_simulator_for_synchronous_callers():
-    from pingone_operator.simulator import SimulatorConfig, ThreadedSimulator
+    from pingone_simulator import SimulatorConfig, ThreadedSimulator
 
     threaded = ThreadedSimulator(SimulatorConfig(worker_client_id="sync-worker", worker_client_secret="s" * 64))
     with threaded as running:

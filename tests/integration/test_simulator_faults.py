@@ -11,8 +11,8 @@ import httpx
 import jwt
 import pytest
 
-from pingone_operator.simulator import FailRule, FaultConfig
-from pingone_operator.simulator.tokens import JWT_BEARER
+from pingone_simulator import FailRule, FaultConfig
+from pingone_simulator.tokens import JWT_BEARER
 
 
 # -- rate limit ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pingone_operator.simulator import FailRule, FaultConfig
+from pingone_simulator import FailRule, FaultConfig
 
 
 async def fail_next(http, **rule) -> None:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from pingone_operator.simulator.roles import ROLES
+from pingone_simulator.roles import ROLES
 
 ASSIGNMENT_KEYS = {"id", "role", "scope", "environment", "readOnly"}
 

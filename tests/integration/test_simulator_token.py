@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from pingone_operator.simulator.tokens import JWT_BEARER
+from pingone_simulator.tokens import JWT_BEARER
 
 
 def make_assertion(client_id: str, secret: str, aud: str | list[str] | None, *, alg: str = "HS256",

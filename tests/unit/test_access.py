@@ -2,8 +2,8 @@
 
 import pytest
 
-from pingone_operator import access
-from pingone_operator.models import PingOneApplicationSpec, PingOneConnectionSpec
+from pingone_operator.plan import access
+from pingone_operator.api import PingOneApplicationSpec, PingOneConnectionSpec
 
 HOME = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
 OTHER = "0e1d2c3b-4a59-4687-9a1b-2c3d4e5f6a7b"

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from pingone_operator.body import create_body, declared_fields, drifted_fields, field_paths, update_body
-from pingone_operator.models import PingOneApplicationSpec
+from pingone_operator.plan.fields import create_body, declared_fields, drifted_fields, field_paths, update_body
+from pingone_operator.api import PingOneApplicationSpec
 
 SEED = json.loads((Path(__file__).parents[3] / "shared/reference/seed-request.json").read_text())
 WORKER = {"name": "w", "type": "WORKER", "protocol": "OPENID_CONNECT", "tokenEndpointAuthMethod": "CLIENT_SECRET_BASIC",

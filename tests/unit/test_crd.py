@@ -5,8 +5,8 @@ import yaml
 
 import pytest
 
-from pingone_operator.crd import connection_crd, crd, crd_files, render_crds_yaml
-from pingone_operator.models import ApplicationSettings
+from pingone_operator.api.crd import connection_crd, crd, crd_files, render_crds_yaml
+from pingone_operator.api import ApplicationSettings
 
 ROOT = Path(__file__).parents[2]
 

@@ -18,8 +18,8 @@ import kopf
 import pytest
 
 from pingone_operator import GROUP, KIND, VERSION
-from pingone_operator.crd import crd
-from pingone_operator.models import PingOneApplicationSpec
+from pingone_operator.api.crd import crd
+from pingone_operator.api import PingOneApplicationSpec
 
 ANNOTATIONS_LIMIT = 262144  # Kubernetes: all annotations of an object, keys and values together
 # kopf's copy may take this much; the rest is for kopf's other annotations and the user's own

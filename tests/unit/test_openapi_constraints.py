@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pingone_operator.crd import crd
-from pingone_operator.models import OPERATOR_FIELDS
+from pingone_operator.api.crd import crd
+from pingone_operator.api import OPERATOR_FIELDS
 from tests.contract import openapi
 
 COMPARED = ("type", "enum", "minimum", "maximum", "maxItems")

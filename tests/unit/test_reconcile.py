@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from pingone_operator.models import PingOneApplicationSpec
+from pingone_operator.api import PingOneApplicationSpec, PingOneApplicationStatus
 from pingone_operator.pingone.errors import ErrorDetail, NotFound, ServerError, ValidationFailed
-from pingone_operator.reconcile import Reconciler, Resource, StoredSecret, status_changes
-from pingone_operator.rotation import format_time, parse_time
+from pingone_operator.plan.outcome import Resource
+from pingone_operator.plan.rotation import format_time, parse_time
+from pingone_operator.plan.sync import status_patch as status_changes
+from pingone_operator.ports import StoredSecret
+from pingone_operator.reconciler import Reconciler
 
 ENV = "abfba8f6-49eb-49f5-a5d9-80ad5c98f9f6"
 AUTH = "https://auth.pingone.test"
@@ -114,13 +117,18 @@ def world():
     return reconciler, pingone, secrets, status
 
 
+def plain(status):
+    return status.model_dump(mode="json") if isinstance(status, PingOneApplicationStatus) else dict(status or {})
+
+
 def resource(status=None, generation=1, **fields):
     spec = PingOneApplicationSpec.model_validate({**SEED, **fields})
-    return Resource("team-a", "shared-web-app", "uid-1", generation, spec, dict(status or {}))
+    return Resource("team-a", "shared-web-app", "uid-1", generation, spec,
+                    PingOneApplicationStatus.model_validate(plain(status)))
 
 
 def ready(outcome):
-    return {c["type"]: c for c in outcome.status["conditions"]}["Ready"]
+    return {c.type: c for c in outcome.status.conditions}["Ready"]
 
 
 async def test_create_records_intent_then_identity_then_writes_secret(world):
@@ -128,12 +136,12 @@ async def test_create_records_intent_then_identity_then_writes_secret(world):
     outcome = await reconciler.sync(resource())
     assert outcome.failure is None
     assert [c[0] for c in pingone.calls] == ["LIST", "POST", "GET secret"]
-    app_id = outcome.status["applicationId"]
+    app_id = outcome.status.applicationId
     assert status.patches[0]["pendingCreate"]["name"] == "Shared-Web-App"
     assert status.patches[1] == {"applicationId": app_id, "clientId": app_id, "environmentId": ENV, "pendingCreate": None}
-    assert outcome.status["clientId"] == app_id and outcome.status["updatedAt"] == "t0"
-    assert outcome.status["observedGeneration"] == 1 and outcome.status["secretName"] == "shared-web-app-oidc"
-    assert ready(outcome)["status"] == "True"
+    assert outcome.status.clientId == app_id and outcome.status.updatedAt == "t0"
+    assert outcome.status.observedGeneration == 1 and outcome.status.secretName == "shared-web-app-oidc"
+    assert ready(outcome).status == "True"
     secret = secrets.secrets["shared-web-app-oidc"]
     assert secret["client-secret"] == f"secret-of-{app_id}" and secret["client-id"] == app_id
     assert secret["token-endpoint"] == f"{AUTH}/{ENV}/as/token"
@@ -158,32 +166,32 @@ async def test_spec_change_is_one_put_with_the_full_body(world):
     pingone.calls.clear()
     outcome = await reconciler.sync(resource(status=first.status, generation=2, description="new"))
     assert [c[0] for c in pingone.writes()] == ["PUT"]
-    app = pingone.apps[first.status["applicationId"]]
+    app = pingone.apps[first.status.applicationId]
     assert app["description"] == "new" and app["pkceEnforcement"] == "OPTIONAL"
-    assert outcome.status["updatedAt"] != first.status["updatedAt"]
-    assert outcome.status["observedGeneration"] == 2
+    assert outcome.status.updatedAt != first.status.updatedAt
+    assert outcome.status.observedGeneration == 2
     assert [e.reason for e in outcome.events] == ["Updated"]
 
 
 async def test_drift_is_corrected_and_named(world):
     reconciler, pingone, _, _ = world
     first = await reconciler.sync(resource())
-    pingone.apps[first.status["applicationId"]]["enabled"] = False
+    pingone.apps[first.status.applicationId]["enabled"] = False
     outcome = await reconciler.sync(resource(status=first.status), drift_check=True)
-    assert pingone.apps[first.status["applicationId"]]["enabled"] is True
+    assert pingone.apps[first.status.applicationId]["enabled"] is True
     assert outcome.events[0].reason == "DriftCorrected" and "enabled" in outcome.events[0].message
 
 
 async def test_observe_only_reports_drift_and_never_writes(world):
     reconciler, pingone, _, _ = world
     first = await reconciler.sync(resource())
-    pingone.apps[first.status["applicationId"]]["enabled"] = False
+    pingone.apps[first.status.applicationId]["enabled"] = False
     pingone.calls.clear()
     outcome = await reconciler.sync(resource(status=first.status, managementPolicy="ObserveOnly"), drift_check=True)
     assert pingone.writes() == []
-    assert outcome.status["driftedFields"] == ["enabled"]
-    synced = {c["type"]: c for c in outcome.status["conditions"]}["Synced"]
-    assert synced["status"] == "False" and synced["reason"] == "Drifted"
+    assert outcome.status.driftedFields == ["enabled"]
+    synced = {c.type: c for c in outcome.status.conditions}["Synced"]
+    assert synced.status == "False" and synced.reason == "Drifted"
     assert outcome.events[0].reason == "DriftDetected"
     again = await reconciler.sync(resource(status=outcome.status, managementPolicy="ObserveOnly"), drift_check=True)
     assert again.events == [] and status_changes(outcome.status, again.status) == {}  # steady: no writes
@@ -195,7 +203,7 @@ async def test_name_taken_by_a_stranger_is_a_conflict_not_a_takeover(world):
     outcome = await reconciler.sync(resource())
     assert outcome.failure.reason == "NameConflict" and "adoptApplicationId" in outcome.failure.message
     assert pingone.writes() == []
-    assert ready(outcome)["status"] == "False"
+    assert ready(outcome).status == "False"
 
 
 NOW = datetime.now(timezone.utc)
@@ -208,7 +216,7 @@ async def test_crash_after_post_is_recovered_by_name_without_a_second_applicatio
     pingone.apps["ours"] = {**SEED, "id": "ours", "clientId": "ours", "createdAt": format_time(NOW + timedelta(seconds=1))}
     outcome = await reconciler.sync(resource(status=intent))
     assert outcome.failure is None
-    assert outcome.status["applicationId"] == "ours" and outcome.status["pendingCreate"] is None
+    assert outcome.status.applicationId == "ours" and outcome.status.pendingCreate is None
     assert len(pingone.apps) == 1 and ("POST", "Shared-Web-App") not in pingone.calls
     assert "Recovered" in [e.reason for e in outcome.events]
 
@@ -226,7 +234,7 @@ async def test_a_create_intent_claims_only_the_application_it_made(world, name, 
     outcome = await reconciler.sync(resource(status=intent))
     if name == "Shared-Web-App":
         assert outcome.failure.reason == "NameConflict"
-    assert outcome.status["applicationId"] != "theirs"
+    assert outcome.status.applicationId != "theirs"
     assert [c for c in pingone.calls if c[0] == "PUT"] == []
 
 
@@ -247,7 +255,7 @@ async def test_validation_error_keeps_pingone_words_and_is_not_retried(world):
     )
     outcome = await reconciler.sync(resource())
     assert outcome.failure.reason == "InvalidSpec" and outcome.failure.retry is False
-    assert "redirectUris: Wildcards are not allowed" in ready(outcome)["message"]
+    assert "redirectUris: Wildcards are not allowed" in ready(outcome).message
 
 
 async def test_outage_is_retryable_and_shown_in_conditions(world):
@@ -256,8 +264,8 @@ async def test_outage_is_retryable_and_shown_in_conditions(world):
     pingone.fail_next = ServerError("boom", status=503, code="UNEXPECTED_ERROR")
     outcome = await reconciler.sync(resource(status=first.status))
     assert outcome.failure.retry is True and outcome.failure.reason == "PingOneUnavailable"
-    assert ready(outcome)["status"] == "False"
-    assert outcome.status["applicationId"] == first.status["applicationId"]  # identity is never lost
+    assert ready(outcome).status == "False"
+    assert outcome.status.applicationId == first.status.applicationId  # identity is never lost
 
 
 async def test_application_deleted_behind_our_back_is_recreated(world):
@@ -265,7 +273,7 @@ async def test_application_deleted_behind_our_back_is_recreated(world):
     first = await reconciler.sync(resource())
     pingone.apps.clear()
     outcome = await reconciler.sync(resource(status=first.status))
-    assert outcome.status["applicationId"] != first.status["applicationId"]
+    assert outcome.status.applicationId != first.status.applicationId
     assert [e.reason for e in outcome.events][:2] == ["ApplicationMissing", "Created"]
 
 
@@ -277,7 +285,7 @@ async def test_adopt_by_id(world):
     assert pingone.writes() == []
     pingone.apps[app_id] = {**SEED, "id": app_id, "clientId": app_id, "enabled": False}
     outcome = await reconciler.sync(resource(adoptApplicationId=app_id))
-    assert outcome.status["applicationId"] == app_id
+    assert outcome.status.applicationId == app_id
     assert [e.reason for e in outcome.events][:2] == ["Adopted", "Updated"]
 
 
@@ -295,7 +303,7 @@ async def test_delete_policies(world, policy, deleted):
     first = await reconciler.sync(resource(deletionPolicy=policy))
     outcome = await reconciler.delete(resource(status=first.status, deletionPolicy=policy))
     assert outcome.failure is None
-    assert (first.status["applicationId"] not in pingone.apps) is deleted
+    assert (first.status.applicationId not in pingone.apps) is deleted
     assert outcome.events[0].reason == ("Deleted" if deleted else "Orphaned")
 
 
@@ -312,7 +320,7 @@ async def test_drift_tick_between_secret_checks_costs_one_get(world):
     first = await reconciler.sync(resource())
     pingone.calls.clear()
     outcome = await reconciler.sync(resource(status=first.status), drift_check=True, read_secret=False)
-    assert pingone.calls == [("GET", first.status["applicationId"])]
+    assert pingone.calls == [("GET", first.status.applicationId)]
     assert outcome.events == []
 
 
@@ -322,7 +330,7 @@ async def test_missing_secret_is_read_from_pingone_even_between_checks(world):
     secrets.secrets.clear()
     pingone.calls.clear()
     outcome = await reconciler.sync(resource(status=first.status), drift_check=True, read_secret=False)
-    assert ("GET secret", first.status["applicationId"]) in pingone.calls
+    assert ("GET secret", first.status.applicationId) in pingone.calls
     assert secrets.secrets["shared-web-app-oidc"]["client-secret"].startswith("secret-of-")
     assert [e.reason for e in outcome.events] == ["SecretCreated"]
 
@@ -335,7 +343,7 @@ async def test_a_failure_after_create_keeps_the_recorded_identity(world):
     assert outcome.failure is not None
     app_id = status.patches[1]["applicationId"]
     assert status_changes(res.status, outcome.status).get("applicationId", app_id) == app_id
-    assert outcome.status["applicationId"] == app_id
+    assert outcome.status.applicationId == app_id
 
 
 ROTATION = {"trigger": "2026-11", "overlapSeconds": 3600}
@@ -344,20 +352,20 @@ ROTATION = {"trigger": "2026-11", "overlapSeconds": 3600}
 async def test_first_trigger_is_a_baseline_and_a_change_rotates_exactly_once(world):
     reconciler, pingone, secrets, _ = world
     first = await reconciler.sync(resource(secretRotation=ROTATION))
-    assert first.status["secretRotation"]["trigger"] == "2026-11"
+    assert first.status.secretRotation.trigger == "2026-11"
     assert not [c for c in pingone.calls if c[0] == "POST secret"]
 
     changed = {**ROTATION, "trigger": "2026-12"}
     second = await reconciler.sync(resource(status=first.status, secretRotation=changed))
     assert [c[0] for c in pingone.calls].count("POST secret") == 1
-    state = second.status["secretRotation"]
-    assert state["trigger"] == "2026-12" and state["pendingExpiresAt"] is None and state["previousExpiresAt"]
+    state = second.status.secretRotation
+    assert state.trigger == "2026-12" and state.pendingExpiresAt is None and state.previousExpiresAt
     stored = secrets.secrets["shared-web-app-oidc"]
     assert stored["client-secret"].startswith("rotated-")
-    assert stored["previous-client-secret"] == f"secret-of-{first.status['applicationId']}"
+    assert stored["previous-client-secret"] == f"secret-of-{first.status.applicationId}"
     assert "SecretRotated" in [e.reason for e in second.events]
 
-    third = await reconciler.sync(resource(status={**first.status, **second.status}, secretRotation=changed))
+    third = await reconciler.sync(resource(status={**plain(first.status), **plain(second.status)}, secretRotation=changed))
     assert [c[0] for c in pingone.calls].count("POST secret") == 1  # same trigger: no second rotation
     assert third.failure is None
 
@@ -371,14 +379,14 @@ async def test_interrupted_rotation_is_not_repeated(world):
     await reconciler.sync(resource(status=first.status, secretRotation=changed))
     intent = next(p for p in status.patches if "secretRotation" in p)["secretRotation"]
     assert intent["pendingTrigger"] == "2026-12" and intent["pendingExpiresAt"]
-    crashed_status = {**first.status, "secretRotation": intent}
+    crashed_status = {**plain(first.status), "secretRotation": intent}
     # PingOne shows the expiry the request carried: computed at send time, just after the intent's.
-    app_id = first.status["applicationId"]
+    app_id = first.status.applicationId
     shown = pingone.secrets[app_id]["previous"]["expiresAt"]
     assert timedelta(0) <= parse_time(shown) - parse_time(intent["pendingExpiresAt"]) < timedelta(minutes=1)
     after = await reconciler.sync(resource(status=crashed_status, secretRotation=changed))
     assert [c[0] for c in pingone.calls].count("POST secret") == 1
-    assert after.status["secretRotation"]["trigger"] == "2026-12"
+    assert after.status.secretRotation.trigger == "2026-12"
     assert "recovered" in next(e.message for e in after.events if e.reason == "SecretRotated")
 
 
@@ -386,12 +394,12 @@ async def test_an_older_rotations_overlap_is_not_mistaken_for_the_interrupted_on
     reconciler, pingone, _, _ = world
     first = await reconciler.sync(resource(secretRotation=ROTATION))
     changed = {**ROTATION, "trigger": "2026-12"}
-    app_id = first.status["applicationId"]
+    app_id = first.status.applicationId
     # An earlier rotation's overlap, ending a day after the new intent's earliest expiry.
     intent_expiry = datetime.now(timezone.utc) + timedelta(seconds=ROTATION.get("overlapSeconds", 86400))
     pingone.secrets[app_id] = {"secret": "s", "previous": {"secret": "p",
                                                            "expiresAt": format_time(intent_expiry + timedelta(days=1))}}
-    crashed = {**first.status, "secretRotation": {"trigger": ROTATION["trigger"], "pendingTrigger": "2026-12",
+    crashed = {**plain(first.status), "secretRotation": {"trigger": ROTATION["trigger"], "pendingTrigger": "2026-12",
                                                   "pendingExpiresAt": format_time(intent_expiry)}}
     after = await reconciler.sync(resource(status=crashed, secretRotation=changed))
     assert [c[0] for c in pingone.calls].count("POST secret") == 1  # rotated, not "recovered"
@@ -401,12 +409,12 @@ async def test_an_older_rotations_overlap_is_not_mistaken_for_the_interrupted_on
 async def test_schedule_rotates_an_old_secret(world):
     reconciler, pingone, _, _ = world
     first = await reconciler.sync(resource(secretRotation={"everySeconds": 3600}))
-    app_id = first.status["applicationId"]
+    app_id = first.status.applicationId
     assert [c[0] for c in pingone.calls].count("POST secret") == 0
     pingone.apps[app_id]["createdAt"] = "2020-01-01T00:00:00.000Z"
     second = await reconciler.sync(resource(status=first.status, secretRotation={"everySeconds": 3600}))
     assert [c[0] for c in pingone.calls].count("POST secret") == 1
-    assert second.status["secretRotation"]["lastRotatedAt"]
+    assert second.status.secretRotation.lastRotatedAt
 
 
 async def test_a_refused_create_clears_the_intent_so_a_stranger_is_never_adopted_later(world):
@@ -416,9 +424,9 @@ async def test_a_refused_create_clears_the_intent_so_a_stranger_is_never_adopted
     outcome = await reconciler.sync(res)
     assert outcome.failure.reason == "InvalidSpec"
     assert status.patches[-1] == {"pendingCreate": None}
-    assert outcome.status["pendingCreate"] is None
+    assert outcome.status.pendingCreate is None
     pingone.apps["stranger"] = {**SEED, "id": "stranger"}  # someone else takes the name meanwhile
-    again = await reconciler.sync(resource(status={**res.status, **outcome.status}))
+    again = await reconciler.sync(resource(status={**plain(res.status), **plain(outcome.status)}))
     assert again.failure.reason == "NameConflict"
 
 
@@ -426,7 +434,7 @@ async def test_a_refused_create_clears_the_intent_so_a_stranger_is_never_adopted
                                                  (401, "AuthenticationFailed")])
 def test_token_endpoint_failures_are_classified_by_status(status_code, reason):
     from pingone_operator.pingone.errors import TokenRequestFailed
-    from pingone_operator.reconcile import classify
+    from pingone_operator.plan.failures import classify
 
     failure = classify(TokenRequestFailed("x", status=status_code, retry_after=3))
     assert failure.reason == reason and failure.retry

@@ -1,30 +1,23 @@
-"""The operator's own Kubernetes writes: the credentials Secret and the urgent status patch.
-
-Uses the official client, off the event loop. Reads one Secret by name (no list/watch on
-Secrets), writes it only when its content or ownership changes, and never overwrites a Secret that
-another owner holds. Secret values never reach a log line or an exception message.
+"""The credentials Secret: read one by name (no list/watch on Secrets), write it only when its
+content or ownership changes, never overwrite a Secret that another owner holds. Secret values
+never reach a log line or an exception message.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from typing import Any
 
-import kubernetes
-import urllib3
-from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
+from kubernetes.client import ApiClient, CoreV1Api
 from kubernetes.client.exceptions import ApiException
 
-from . import GROUP, KIND, PLURAL, VERSION
-from .reconcile import KubernetesUnavailable, Resource, SecretConflict, SecretStoreFailed, StoredSecret
+from .. import GROUP, KIND, VERSION
+from ..plan.outcome import Resource
+from ..ports import NotText, SecretConflict, SecretStoreFailed, StoredSecret
+from .client import off_loop
 
 MANAGED_BY = "pingone-operator"
 LABEL_APPLICATION = f"{GROUP}/application"
-
-
-class NotText(Exception):
-    """A Secret value that is not UTF-8 text (its bytes are never echoed)."""
 
 
 def decode_secret_data(data: dict[str, str] | None) -> dict[str, str]:
@@ -36,16 +29,6 @@ def decode_secret_data(data: dict[str, str] | None) -> dict[str, str]:
         except (ValueError, UnicodeDecodeError):
             raise NotText(f"the value of key {key!r} is not UTF-8 text") from None
     return decoded
-
-
-def api_client() -> ApiClient:
-    """In-cluster credentials when running in a pod, else KUBECONFIG (the same choice kopf makes)."""
-    configuration = kubernetes.client.Configuration()
-    try:
-        kubernetes.config.load_incluster_config(client_configuration=configuration)
-    except kubernetes.config.ConfigException:
-        kubernetes.config.load_kube_config(client_configuration=configuration)
-    return ApiClient(configuration)
 
 
 def _owner_reference(resource: Resource) -> dict[str, Any]:
@@ -72,12 +55,12 @@ class KubeSecretStore:
         self._core = CoreV1Api(api)
 
     async def read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
-        return await _off_loop(self._read, resource, secret_name)
+        return await off_loop(self._read, resource, secret_name)
 
     async def write(
         self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None
     ) -> str:
-        return await _off_loop(self._write, resource, secret_name, data, stored)
+        return await off_loop(self._write, resource, secret_name, data, stored)
 
     def _read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
         try:
@@ -131,25 +114,3 @@ class KubeSecretStore:
 
 def _labels(resource: Resource) -> dict[str, str]:
     return {"app.kubernetes.io/managed-by": MANAGED_BY, LABEL_APPLICATION: resource.name}
-
-
-class KubeStatusWriter:
-    def __init__(self, api: ApiClient) -> None:
-        self._custom = CustomObjectsApi(api)
-
-    async def patch_status(self, resource: Resource, fields: dict[str, Any]) -> None:
-        try:
-            await _off_loop(
-                self._custom.patch_namespaced_custom_object_status,
-                GROUP, VERSION, resource.namespace, PLURAL, resource.name, {"status": fields},
-            )
-        except ApiException as exc:
-            raise KubernetesUnavailable(f"cannot write status: HTTP {exc.status} {exc.reason}") from None
-
-
-async def _off_loop(func: Any, *args: Any) -> Any:
-    """Run a blocking client call in a thread; a connection failure becomes KubernetesUnavailable."""
-    try:
-        return await asyncio.to_thread(func, *args)
-    except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise KubernetesUnavailable(f"Kubernetes API unreachable: {type(exc).__name__}") from None

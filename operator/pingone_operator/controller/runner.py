@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from .config import ConfigError, load_operator_settings, load_pingone_settings
+from ..config import ConfigError, load_operator_settings, load_pingone_settings
 
 # Clients whose DEBUG output carries request or response bodies (a Secret's data among them):
 # they never log below WARNING, whatever the operator's level.
@@ -53,7 +53,8 @@ def main(argv: list[str]) -> int:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
-    from . import handlers, metrics  # noqa: F401  (importing handlers registers them with kopf)
+    from .. import metrics
+    from . import handlers  # noqa: F401  (importing handlers registers them with kopf)
 
     if args.metrics_port:
         metrics.serve(args.metrics_port, args.metrics_host)

@@ -14,7 +14,7 @@ from .httputil import state_of
 from .reqlog import parse_body
 from .routes_admin import ADMIN
 
-log = logging.getLogger("pingone_operator.simulator")
+log = logging.getLogger("pingone_simulator")
 
 
 class Dropped(Exception):

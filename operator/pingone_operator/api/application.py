@@ -1,10 +1,9 @@
 """The PingOneApplication resource, as pydantic models: the one source of truth.
 
-The spec model generates the CRD's openAPIV3Schema (see crd.py), builds the body PingOne gets on
-POST and PUT (see pingone_body.py), and so defines what "drift" means. PingOne fields keep the
-API's own names, so the body of a PingOne "Update Application" request pasted under `spec` is a
-valid spec. Defaults live here and are sent explicitly on every PUT (PUT is a full replacement);
-they are not CRD defaults, so nothing is ever written back into the user's spec.
+The spec model generates the CRD's openAPIV3Schema (api/crd.py), builds the body PingOne gets on
+POST and PUT (plan/fields.py), and so defines what "drift" means. PingOne fields keep the API's
+own names, so the body of a PingOne "Update Application" request pasted under `spec` is a valid
+spec. Defaults are not CRD defaults, so nothing is ever written back into the user's spec.
 
 Cross-field rules the API server can check are CEL rules (`x-kubernetes-validations`), attached
 to the models so the CRD carries them.
@@ -12,38 +11,14 @@ to the models so the CRD carries them.
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Bounds that keep CEL's cost estimate within the API server's budget, and typos out. They also
-# keep the largest spec small enough for kopf, which copies the spec into an annotation (all
-# annotations of an object share 256 KiB; tests/unit/test_crd_size.py). kopf's JSON escapes
-# non-ASCII (up to 12 bytes a character), so fields that can only hold ASCII say so in a pattern.
-URI_CHARS = r"[\x21\x23-\x5b\x5d-\x7e]"  # printable ASCII but space, `"` and `\`: one byte each
-URI = Annotated[str, Field(min_length=1, max_length=1024, pattern=rf"^{URI_CHARS}+$")]
-HTTPS_URL = Annotated[str, Field(min_length=9, max_length=1024, pattern=rf"^https://{URI_CHARS}+$")]
-# An origin has no path, and a host name is at most 253 characters.
-ORIGIN = Annotated[str, Field(min_length=1, max_length=300, pattern=rf"^{URI_CHARS}+$")]
-MAX_URIS = 100
-MAX_POST_LOGOUT_URIS = 25  # about one per site; a site often has several redirect URIs
-# ASCII text (JSON, keys); `"`, `\` and line breaks take two bytes in kopf's JSON.
-ASCII_TEXT = r"^[\t\n\r\x20-\x7e]*$"
-MAX_JWKS = 8192  # a few keys; larger key sets belong behind jwksUrl
-PINGONE_ID = Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")]
-MOBILE_ID = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9._-]+$")]
-INT32_MAX = 2147483647
-
-
-def _cel(*rules: tuple[str, str], **extra: Any) -> dict[str, Any]:
-    """A json_schema_extra that adds CEL rules as x-kubernetes-validations."""
-    return {"x-kubernetes-validations": [{"rule": r, "message": m} for r, m in rules], **extra}
-
-
-class StrEnum(str, Enum):
-    def __str__(self) -> str:
-        return self.value
+from .common import (
+    ASCII_TEXT, HTTPS_URL, INT32_MAX, MAX_JWKS, MAX_POST_LOGOUT_URIS, MAX_URIS, MOBILE_ID, ORIGIN, PINGONE_ID, URI,
+    Condition, StrEnum, _cel,
+)
 
 
 class ApplicationType(StrEnum):
@@ -470,15 +445,6 @@ class PingOneApplicationSpec(ApplicationSettings):
         return ApplicationSettings.model_validate(self.model_dump(exclude=set(OPERATOR_FIELDS)))
 
 
-class Condition(BaseModel):
-    type: str = Field(description="Ready or Synced.")
-    status: Literal["True", "False", "Unknown"] = Field(description="True, False or Unknown.")
-    reason: str = Field(description="A CamelCase reason.")
-    message: str = Field("", description="Human-readable detail, e.g. PingOne's own error message.")
-    lastTransitionTime: str = Field(description="When status last changed (RFC 3339).")
-    observedGeneration: int | None = Field(None, description="The generation this condition is about.")
-
-
 class PendingCreate(BaseModel):
     name: str = Field(description="The application name being created.")
     environmentId: str = Field(description="The environment it is being created in.")
@@ -514,79 +480,3 @@ class PingOneApplicationStatus(BaseModel):
 
 def secret_name_for(resource_name: str, spec: PingOneApplicationSpec) -> str:
     return spec.secretName or f"{resource_name}-oidc"
-
-
-# --- PingOneConnection: a cluster-scoped, shareable way in to PingOne --------------------------
-
-
-class SecretKeyRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(max_length=253, description="A Secret in the operator's namespace.")
-    clientIdKey: str = Field("client-id", description="The key holding the worker app's client id.")
-    clientSecretKey: str = Field("client-secret", description="The key holding the worker app's client secret.")
-
-
-class NamespaceSelector(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    matchLabels: dict[str, str] | None = Field(None, description="Namespaces with all of these labels may use it.")
-
-
-class AdoptionPolicy(BaseModel):
-    """Who may take over applications that exist in PingOne already (off unless listed here)."""
-
-    model_config = ConfigDict(extra="forbid")
-    allowedNamespaces: list[Annotated[str, Field(max_length=63)]] | None = Field(
-        None, max_length=1000, description="Namespaces whose PingOneApplications may set adoptApplicationId."
-    )
-    namespaceSelector: NamespaceSelector | None = Field(
-        None, description="Namespaces (by label) whose PingOneApplications may set adoptApplicationId."
-    )
-    applicationIds: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")]] | None = Field(
-        None, max_length=1000,
-        description="Only these applications may be adopted. Default: any, except the connection's own worker application (never).",
-    )
-
-
-class PingOneConnectionSpec(BaseModel):
-    """A PingOne worker application's credentials, and who may use them for what."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra=_cel((
-            "has(self.allowedNamespaces) || has(self.namespaceSelector)",
-            "say which namespaces may use the connection: allowedNamespaces or namespaceSelector",
-        )),
-    )
-    region: Literal["com", "eu", "ca", "com.au", "sg", "asia"] = Field(
-        "com", description="PingOne region; picks api.pingone.<region> and auth.pingone.<region>."
-    )
-    apiUrl: URI | None = Field(None, pattern=r"^https?://", description="Override of the management API base URL.")
-    authUrl: URI | None = Field(None, pattern=r"^https?://", description="Override of the auth base URL.")
-    environmentId: str = Field(pattern=r"^[0-9a-fA-F-]{36}$", description="The worker application's environment.")
-    credentialsSecret: SecretKeyRef = Field(description="Where the worker application's credentials are.")
-    tokenAuthMethod: Literal["CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT"] = Field(
-        "CLIENT_SECRET_JWT", description="How the operator signs in with these credentials. Default CLIENT_SECRET_JWT."
-    )
-    allowedEnvironments: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F-]{36}$")]] | None = Field(
-        None, max_length=100, description="Environments applications may live in. Default: only environmentId."
-    )
-    allowedNamespaces: list[Annotated[str, Field(max_length=63)]] | None = Field(
-        None, max_length=1000, description="Namespaces whose PingOneApplications may use this connection."
-    )
-    namespaceSelector: NamespaceSelector | None = Field(
-        None, description="Namespaces (by label) whose PingOneApplications may use this connection."
-    )
-    requestsPerSecond: float = Field(
-        20, gt=0, le=100, description="Client-side pacing of this connection's PingOne calls. Default 20."
-    )
-    adoption: AdoptionPolicy | None = Field(
-        None,
-        description="Which namespaces may adopt existing PingOne applications through this connection. Default: none.",
-    )
-
-    def environments(self) -> list[str]:
-        return self.allowedEnvironments or [self.environmentId]
-
-
-class PingOneConnectionStatus(BaseModel):
-    conditions: list[Condition] | None = Field(None, description="Ready: the credentials sign in to PingOne.")

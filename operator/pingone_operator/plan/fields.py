@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from enum import Enum
 from typing import Any
 
-from .models import OPERATOR_FIELDS, ApplicationSettings, GrantType, PingOneApplicationSpec
+from ..api import OPERATOR_FIELDS, ApplicationSettings, GrantType, PingOneApplicationSpec
 
 # PingOne's defaults, as the model states them (the seed response has no `hiddenFromAppPortal`:
 # PingOne leaves some fields out of its answers when they hold their default).

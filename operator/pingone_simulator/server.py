@@ -15,7 +15,7 @@ from .httputil import STATE
 from .middleware import pipeline
 from .state import SimulatorState
 
-log = logging.getLogger("pingone_operator.simulator")
+log = logging.getLogger("pingone_simulator")
 
 
 def build_app(state: SimulatorState) -> web.Application:

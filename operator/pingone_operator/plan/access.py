@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import NamespaceSelector, PingOneApplicationSpec, PingOneConnectionSpec
-from .reconcile import Failure
+from ..api import NamespaceSelector, PingOneApplicationSpec, PingOneConnectionSpec
+from .outcome import Failure
 
 
 @dataclass(frozen=True)
@@ -114,4 +114,17 @@ def protect_worker(worker_id: str, spec: PingOneApplicationSpec, application_id:
     if worker_id in (spec.adoptApplicationId, application_id):
         return Failure("ProtectedApplication", f"application {worker_id} is the worker application the operator "
                        "signs in with; it can never be adopted or managed", retry=False)
+    return None
+
+
+def adoption_conflict(resource_uid: str, managed_id: str | None, adopt_id: str | None,
+                      claims: Iterable[tuple[str, str, bool]]) -> Failure | None:
+    """Adoption never takes over an application another resource manages. The manager keeps it;
+    between two resources adopting the same one at once, the lower uid wins (both agree on it).
+    `claims`: (owner, uid, manages) of every resource that manages or adopts that id."""
+    if managed_id or not adopt_id:
+        return None
+    for owner, uid, manages in claims:
+        if uid != resource_uid and (manages or uid < resource_uid):
+            return Failure("AdoptionConflict", f"the application is already managed by {owner}", retry=False)
     return None

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from . import CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, VERSION
-from .models import (
+from .. import CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, VERSION
+from . import (
     OPERATOR_FIELDS,
     RESOURCE_RULES,
     PingOneApplicationSpec,

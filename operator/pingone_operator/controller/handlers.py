@@ -1,0 +1,211 @@
+"""kopf handlers: each translates kopf's arguments into one Service call and the Outcome back.
+
+Handlers return None (a return value would land in status), write status only when a value
+changes, and post an Event for every outcome worth telling. Decisions live in plan/, running rules
+in service.py, I/O in pingone/ and kube/.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+from typing import Any
+
+import kopf
+from pydantic import ValidationError
+
+from .. import GROUP, PLURAL, VERSION, factory
+from ..api import PingOneApplicationSpec, PingOneApplicationStatus, PingOneConnectionStatus
+from ..config import load_operator_settings, load_pingone_settings
+from ..pingone.pacing import current_tenant
+from ..plan.outcome import Outcome, Resource
+from ..plan.sync import status_patch
+from ..service import Lookup, ObjectState, backoff
+
+log = logging.getLogger("pingone_operator")
+RESOURCE = (GROUP, VERSION, PLURAL)
+CONNECTIONS = (GROUP, VERSION, "pingoneconnections")
+PREFIX = GROUP
+# Not under the `pingone-operator.dev/` prefix: kopf ignores its own prefix's annotations.
+RESYNC_ANNOTATION = f"ops.{GROUP}/resync"
+
+
+@kopf.on.startup()
+async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    pingone, operator = load_pingone_settings(), load_operator_settings()
+    _tune(settings)
+    memo.service = factory.build(pingone, operator)
+    log.info("configured: PingOne API %s, environment %s, auth method %s, drift interval %ss", pingone.api_url,
+             pingone.environment_id, pingone.token_auth_method, operator.drift_interval_seconds)
+
+
+@kopf.on.cleanup()
+async def close(memo: kopf.Memo, **_: Any) -> None:
+    if "service" in memo:
+        await memo.service.aclose()
+
+
+@kopf.index(*CONNECTIONS, id="connection_specs")
+def connection_specs(name: str, spec: kopf.Spec, **_: Any) -> dict[str, dict[str, Any]]:
+    """PingOneConnections by name, so a sync needs no API call to find its connection."""
+    return {name: dict(spec)}
+
+
+@kopf.index(*RESOURCE, id="claims")
+def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> dict[str, tuple[str, str, bool]] | None:
+    """Which resource manages (or wants to adopt) which PingOne application."""
+    managed = (body.get("status") or {}).get("applicationId")
+    app_id = managed or (body.get("spec") or {}).get("adoptApplicationId")
+    return {app_id: (f"{namespace}/{name}", uid, bool(managed))} if app_id else None
+
+
+@kopf.on.create(*RESOURCE, id="sync")
+@kopf.on.update(*RESOURCE, id="sync", field="spec")
+async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
+               connection_specs: kopf.Index, **_: Any) -> None:
+    resource = _resource(body)
+    outcome = await memo.service.sync("change", resource, _lookup(resource, connection_specs, claims), _state(memo))
+    _deliver(outcome, resource, body, patch, retry)
+
+
+@kopf.on.resume(*RESOURCE, id="resume")
+async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
+                 connection_specs: kopf.Index, reason: kopf.Reason, **_: Any) -> None:
+    """After a restart, finish a sync whose status never landed (kopf writes a handler's outcome in
+    two patches, metadata then status: a crash between them leaves the change marked handled).
+    kopf also mixes resume handlers into a change seen at start-up: `sync` handles that."""
+    if reason != kopf.Reason.RESUME or _status_is_current(body) or body["metadata"].get("deletionTimestamp"):
+        return
+    resource = _resource(body)
+    outcome = await memo.service.sync("change", resource, _lookup(resource, connection_specs, claims), _state(memo))
+    _deliver(outcome, resource, body, patch, retry)
+
+
+@kopf.on.field(*RESOURCE, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
+async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index,
+                 connection_specs: kopf.Index, new: Any, **_: Any) -> None:
+    """On-demand drift check: a change of the resync annotation runs one (at most one per interval)."""
+    resource = _resource(body)
+    if new is None or not resource.status.applicationId or not memo.service.resync_allowed(resource, _state(memo)):
+        return
+    outcome = await memo.service.sync("resync", resource, _lookup(resource, connection_specs, claims), _state(memo))
+    kopf.info(body, reason="Resynced", message="drift check requested by annotation")
+    _deliver(outcome, resource, body, patch, retry=0, raise_failure=False)  # the drift timer tries again
+
+
+def _drift_delay(memo: kopf.Memo, **_: Any) -> float:
+    # Spread the first checks over a whole interval, so a restart is not a burst of GETs.
+    return random.uniform(0, memo.service.settings.drift_interval_seconds) if "service" in memo else 60.0
+
+
+@kopf.timer(*RESOURCE, id="drift", interval=load_operator_settings().drift_interval_seconds,
+            initial_delay=_drift_delay, idle=5)
+async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
+                connection_specs: kopf.Index, **_: Any) -> None:
+    resource = _resource(body)
+    if not resource.status.applicationId:
+        return  # not created yet, or a failed create: the change handler owns that
+    state, lookup = _state(memo), _lookup(resource, connection_specs, claims)
+    outcome = await memo.service.sync("drift", resource, lookup, state, read_secret=memo.service.drift_reads_secret(state))
+    # A TemporaryError makes kopf run this timer again after its delay, not a whole interval later;
+    # a permanent failure is in status and an Event, and the next tick looks again.
+    _deliver(outcome, resource, body, patch, retry, raise_permanent=False)
+
+
+@kopf.on.delete(*RESOURCE, id="cleanup")
+async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, runtime: Any,
+                  connection_specs: kopf.Index, **_: Any) -> None:
+    try:
+        resource = _resource(body)
+    except kopf.PermanentError:
+        kopf.warn(body, reason="Orphaned", message="spec unreadable; PingOne application left in place")
+        return
+    outcome = await memo.service.delete(resource, _lookup(resource, connection_specs), _state(memo),
+                                        running_for=runtime.total_seconds(), retry=retry)
+    _deliver(outcome, resource, body, patch, retry)
+
+
+@kopf.on.create(*CONNECTIONS, id="verify")
+@kopf.on.update(*CONNECTIONS, id="verify", field="spec")
+async def verify_connection(name: str, spec: kopf.Spec, status: kopf.Status, meta: kopf.Meta, patch: kopf.Patch,
+                            memo: kopf.Memo, **_: Any) -> None:
+    """Ready=True once the connection's credentials sign in to PingOne."""
+    current = PingOneConnectionStatus.model_validate(dict(status))
+    wanted, failure = await memo.service.verify_connection(name, dict(spec), current, meta.get("generation"))
+    if wanted != current:
+        patch.status["conditions"] = [c.model_dump(mode="json", exclude_none=True) for c in wanted.conditions or []]
+    if failure is not None:
+        raise kopf.TemporaryError(f"{failure.reason}: {failure.message}", delay=failure.delay or 120)
+
+
+# --- translation between kopf and the Service ---------------------------------------------------
+
+
+def _tune(settings: kopf.OperatorSettings) -> None:
+    settings.persistence.finalizer = f"{PREFIX}/finalizer"
+    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=PREFIX, v1=False)
+    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+        prefix=PREFIX, key="last-handled-configuration", v1=False
+    )
+    settings.posting.reporting_component = "pingone-operator"
+    settings.posting.reporting_instance = os.environ.get("POD_NAME", "local")
+    settings.networking.connect_timeout = 10
+    settings.networking.request_timeout = 60
+    settings.watching.connect_timeout = 10
+    settings.watching.server_timeout = 300
+    settings.watching.client_timeout = 330
+    settings.execution.default_backoff = 30
+
+
+def _state(memo: kopf.Memo) -> ObjectState:
+    if "object_state" not in memo:
+        memo.object_state = ObjectState()
+    return memo.object_state
+
+
+def _lookup(resource: Resource, connection_specs: kopf.Index, claims: kopf.Index | None = None) -> Lookup:
+    ref = resource.spec.connectionRef
+    connection = next(iter(connection_specs.get(ref.name, [])), None) if ref else None
+    adopt = resource.spec.adoptApplicationId
+    return Lookup(connection=connection, claims=list(claims.get(adopt, [])) if claims is not None and adopt else [])
+
+
+def _resource(body: kopf.Body) -> Resource:
+    """The resource as plain data; PingOne calls made for it are its namespace's share."""
+    meta = body["metadata"]
+    try:
+        spec = PingOneApplicationSpec.model_validate(dict(body.get("spec") or {}))
+        status = PingOneApplicationStatus.model_validate(dict(body.get("status") or {}))
+    except ValidationError as exc:
+        # Only reachable when the CRD's schema is older than the operator; say which fields.
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors())
+        raise kopf.PermanentError(f"invalid resource: {fields}") from None
+    current_tenant.set(meta["namespace"])
+    return Resource(namespace=meta["namespace"], name=meta["name"], uid=meta["uid"],
+                    generation=meta.get("generation", 0), spec=spec, status=status)
+
+
+def _status_is_current(body: kopf.Body) -> bool:
+    """The last sync's outcome reached status (a Ready condition about this generation)."""
+    generation = body["metadata"].get("generation")
+    ready = next((c for c in (body.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), None)
+    return ready is not None and ready.get("observedGeneration") == generation
+
+
+def _deliver(outcome: Outcome, resource: Resource, body: kopf.Body, patch: kopf.Patch, retry: int, *,
+             raise_failure: bool = True, raise_permanent: bool = True) -> None:
+    """Status (only what changed), Events, and the failure as kopf's retry advice."""
+    for name, value in status_patch(resource.status, outcome.status).items():
+        patch.status[name] = value
+    for event in outcome.events:
+        kopf.event(body, type=event.type, reason=event.reason, message=event.message)
+    failure = outcome.failure
+    if failure is None or not raise_failure:
+        return
+    if not failure.retry:
+        if raise_permanent:
+            raise kopf.PermanentError(f"{failure.reason}: {failure.message}")
+        return
+    raise kopf.TemporaryError(f"{failure.reason}: {failure.message}",
+                              delay=failure.delay if failure.delay is not None else backoff(retry))

@@ -1,0 +1,88 @@
+"""Which PingOne application a resource is: its environment, the id it knows or adopts, and
+whether an application found by name is the one its interrupted create made."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from ..api import ManagementPolicy, PendingCreate, PingOneApplicationStatus
+from .conditions import now_rfc3339
+from .outcome import Event, Failure, Resource
+from .rotation import parse_time
+
+# A create intent claims an application of its name only if PingOne made that application around
+# the time the intent was recorded (a later one with the same name is a stranger's); the window
+# allows for retries and pacing before the POST and for clock skew between PingOne and us.
+INTENT_WINDOW_BEFORE = timedelta(minutes=2)
+INTENT_WINDOW_AFTER = timedelta(minutes=10)
+
+
+def environment_of(resource: Resource, connection_environment: str) -> str:
+    """The environment a sync uses (and so the one access checks): spec, recorded, connection's."""
+    return resource.spec.environmentId or resource.status.environmentId or connection_environment
+
+
+def application_to_read(resource: Resource) -> str | None:
+    """The id to GET: the one recorded, else the one to adopt; None means look up by name."""
+    return resource.status.applicationId or resource.spec.adoptApplicationId
+
+
+def adopted(resource: Resource, app_id: str) -> Event | None:
+    if resource.status.applicationId:
+        return None
+    return Event("Normal", "Adopted", f"adopted existing application {app_id}")
+
+
+def missing(resource: Resource, app_id: str, env: str) -> Failure | Event:
+    """The id was not found: an adoption fails; a recorded application was deleted behind our back."""
+    if not resource.status.applicationId:
+        return Failure("AdoptionFailed", f"no application {app_id} in environment {env} to adopt", retry=False)
+    return Event("Warning", "ApplicationMissing", f"application {app_id} was deleted in PingOne")
+
+
+def forget_application(status: PingOneApplicationStatus) -> PingOneApplicationStatus:
+    return status.model_copy(update={"applicationId": None, "clientId": None, "updatedAt": None})
+
+
+def created_by_intent(app: dict[str, Any], intent: PendingCreate | None, env: str) -> bool:
+    """The application is the one our interrupted create made: exact name, environment and time."""
+    if intent is None or intent.name != app.get("name") or intent.environmentId != env:
+        return False
+    started, created = parse_time(intent.startedAt), parse_time(app.get("createdAt"))
+    if started is None or created is None:
+        return False
+    return started - INTENT_WINDOW_BEFORE <= created <= started + INTENT_WINDOW_AFTER
+
+
+def same_name(resource: Resource, found: dict[str, Any], env: str) -> Event | Failure:
+    """An application with the spec's name exists: ours after a crash (Recovered), or a conflict."""
+    if created_by_intent(found, resource.status.pendingCreate, env):
+        return Event("Normal", "Recovered", f"found application {found['id']} created by an interrupted sync")
+    return Failure(
+        "NameConflict",
+        f"an application named {resource.spec.name!r} already exists in environment {env} (id {found['id']}) "
+        "and this resource did not create it; set spec.adoptApplicationId to manage it, or choose another name",
+        retry=True,
+    )
+
+
+def create_intent(resource: Resource, env: str) -> PendingCreate | Failure:
+    """What to record before the POST, or why not to create at all."""
+    if resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY:
+        return Failure("NotFound", f"ObserveOnly: no application named {resource.spec.name!r} in {env}", retry=True)
+    return PendingCreate(name=resource.spec.name, environmentId=env, startedAt=now_rfc3339())
+
+
+def identity(app: dict[str, Any], env: str) -> dict[str, Any]:
+    """The status fields that record which application this is: written at once."""
+    return {"applicationId": app["id"], "clientId": app.get("clientId", app["id"]), "environmentId": env,
+            "pendingCreate": None}
+
+
+def protects(worker_id: str, app: dict[str, Any]) -> Failure | None:
+    """The worker application the operator signs in with is never managed, whatever led to it."""
+    if worker_id and worker_id in (app["id"], app.get("clientId")):
+        return Failure("ProtectedApplication", "this is the worker application the operator signs in with; "
+                       "it can never be managed", retry=False)
+    return None

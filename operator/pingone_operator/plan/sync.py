@@ -1,0 +1,174 @@
+"""What one sync does once it knows the application: the PUT (or only a drift report), the
+credentials the Secret holds, the status and Events it ends with, and what a deletion needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..api import (
+    DeletionPolicy, ManagementPolicy, PingOneApplicationStatus, TokenEndpointAuthMethod, secret_name_for,
+)
+from .conditions import set_condition
+from .fields import declared_fields, drifted_fields, field_paths, update_body
+from .outcome import Event, Failure, Outcome, Resource
+
+# Auth methods whose clients hold a client secret (and so need it in the Secret).
+SECRET_METHODS = frozenset({
+    TokenEndpointAuthMethod.CLIENT_SECRET_BASIC.value, TokenEndpointAuthMethod.CLIENT_SECRET_POST.value,
+    TokenEndpointAuthMethod.CLIENT_SECRET_JWT.value,
+})
+SECRET_KEYS = ("client-secret", "previous-client-secret")
+
+
+@dataclass(frozen=True)
+class Update:
+    drifted: list[str]  # field paths where PingOne differs from the spec
+    body: dict[str, Any] | None  # the PUT to send, or None (nothing differs, or only observing)
+    event: Event | None
+
+
+def observe_only(resource: Resource) -> bool:
+    return resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY
+
+
+def update(resource: Resource, app: dict[str, Any], *, drift_check: bool) -> Update:
+    """Three-way: declared fields enforced, dropped ones reset, undeclared ones carried over."""
+    declared = declared_fields(resource.spec)
+    watching = observe_only(resource)
+    # Fields declared at the last successful sync: one that has left the spec is reset.
+    managed_before = () if watching else resource.status.managedFields or ()
+    drifted = drifted_fields(declared, app, managed_before)
+    if not drifted:
+        return Update(drifted, None, None)
+    if watching:
+        told = drifted == resource.status.driftedFields  # tell it once, not every tick
+        event = None if told else Event("Warning", "DriftDetected", f"differs from spec: {', '.join(drifted)}")
+        return Update(drifted, None, event)
+    reason = "DriftCorrected" if drift_check else "Updated"
+    event = Event("Normal", reason, f"PUT to PingOne; changed: {', '.join(drifted)}")
+    return Update(drifted, update_body(declared, app, managed_before), event)
+
+
+def holds_secret(resource: Resource, app: dict[str, Any]) -> bool:
+    return app.get("tokenEndpointAuthMethod", resource.spec.tokenEndpointAuthMethod) in SECRET_METHODS
+
+
+def credentials(resource: Resource, app: dict[str, Any], env: str, auth_url: str,
+                secret: dict[str, Any] | None, kept: dict[str, str]) -> dict[str, str]:
+    """The Secret's data: where and how to get a token, and the client secret (PingOne's answer
+    `secret`, or, between secret checks, the values the Secret already holds: `kept`)."""
+    data = {
+        "client-id": app.get("clientId", app["id"]),
+        "environment-id": env,
+        "issuer": f"{auth_url}/{env}/as",
+        "token-endpoint": f"{auth_url}/{env}/as/token",
+        "token-endpoint-auth-method": app.get("tokenEndpointAuthMethod", resource.spec.tokenEndpointAuthMethod),
+    }
+    if not holds_secret(resource, app):
+        return data
+    if secret is None:
+        return {**data, **{k: v for k, v in kept.items() if k in SECRET_KEYS}}
+    data["client-secret"] = secret["secret"]
+    previous = secret.get("previous") or {}
+    if previous.get("secret"):
+        data["previous-client-secret"] = previous["secret"]
+    return data
+
+
+def secret_events(events: list[Event], result: str, secret_name: str) -> list[Event]:
+    """One Event per create, not two (each Event is a Kubernetes write)."""
+    created = next((i for i, e in enumerate(events) if e.reason == "Created"), None)
+    if result == "created" and created is not None:
+        event = events[created]
+        return [*events[:created], Event(event.type, event.reason, f"{event.message}; credentials in Secret "
+                                         f"{secret_name}"), *events[created + 1:]]
+    if result == "created":
+        return [*events, Event("Normal", "SecretCreated", f"wrote client credentials to Secret {secret_name}")]
+    if result == "updated":
+        return [*events, Event("Normal", "SecretUpdated", f"updated client credentials in Secret {secret_name}")]
+    return events
+
+
+def synced(resource: Resource, status: PingOneApplicationStatus, app: dict[str, Any], env: str,
+           drifted: list[str]) -> PingOneApplicationStatus:
+    """The status of a sync that got through: identity, what was declared, conditions."""
+    watching = observe_only(resource)
+    updates: dict[str, Any] = dict(
+        applicationId=app["id"], clientId=app.get("clientId", app["id"]), updatedAt=app.get("updatedAt"),
+        environmentId=env, secretName=secret_name_for(resource.name, resource.spec),
+        observedGeneration=resource.generation, driftedFields=drifted if (drifted and watching) else None,
+        pendingCreate=None,
+    )
+    if not watching:
+        updates["managedFields"] = field_paths(declared_fields(resource.spec))
+    if drifted and watching:
+        synced_ = (False, "Drifted", f"ObserveOnly: PingOne differs from spec in {', '.join(drifted)}")
+    else:
+        synced_ = (True, "Synced", "PingOne matches the spec")
+    conditions = set_condition(status.conditions, "Synced", *synced_, resource.generation)
+    updates["conditions"] = set_condition(
+        conditions, "Ready", True, "Ready", "application exists in PingOne and its credentials are in the Secret",
+        resource.generation,
+    )
+    return status.model_copy(update=updates)
+
+
+def failed(resource: Resource, outcome: Outcome, failure: Failure) -> Outcome:
+    """Both conditions False with the failure's reason, and a Warning Event."""
+    conditions = set_condition(outcome.status.conditions, "Synced", False, failure.reason, failure.message,
+                               resource.generation)
+    conditions = set_condition(conditions, "Ready", False, failure.reason, failure.message, resource.generation)
+    return Outcome(status=outcome.status.model_copy(update={"conditions": conditions}),
+                   events=[*outcome.events, Event("Warning", failure.reason, failure.message)], failure=failure)
+
+
+def refused(resource: Resource, failure: Failure) -> Outcome:
+    """A sync the operator will not attempt (a refused connection, an adoption conflict)."""
+    return failed(resource, Outcome(status=resource.status.model_copy()), failure)
+
+
+def paused(resource: Resource) -> Outcome:
+    conditions = set_condition(resource.status.conditions, "Synced", False, "Paused",
+                               "managementPolicy is Paused: no PingOne calls", resource.generation)
+    return Outcome(status=resource.status.model_copy(update={"conditions": conditions}))
+
+
+def deletion_without_pingone(resource: Resource) -> Outcome | None:
+    """The outcome of a deletion that needs no PingOne call (and so no connection), if it is one."""
+    app_id = resource.status.applicationId
+    if not app_id:
+        event = Event("Normal", "Deleted", "no PingOne application was recorded; nothing to delete")
+    elif resource.spec.managementPolicy in (ManagementPolicy.OBSERVE_ONLY, ManagementPolicy.PAUSED):
+        event = Event("Normal", "Orphaned", f"left application {app_id} in PingOne (managementPolicy)")
+    elif resource.spec.effective_deletion_policy() == DeletionPolicy.ORPHAN:
+        event = Event("Normal", "Orphaned", f"left application {app_id} in PingOne (deletionPolicy)")
+    else:
+        return None
+    return Outcome(status=resource.status.model_copy(), events=[event])
+
+
+def deleted(resource: Resource, gone: bool) -> Outcome:
+    app_id = resource.status.applicationId
+    message = f"deleted application {app_id} from PingOne" if gone else f"application {app_id} was already gone"
+    return Outcome(status=resource.status.model_copy(), events=[Event("Normal", "Deleted", message)])
+
+
+def status_patch(current: PingOneApplicationStatus, wanted: PingOneApplicationStatus) -> dict[str, Any]:
+    """Only the fields whose value changes, so steady state writes nothing."""
+    old, new = _plain(current), _plain(wanted)
+    return {k: v for k, v in new.items() if old.get(k) != v}
+
+
+def _plain(status: PingOneApplicationStatus) -> dict[str, Any]:
+    """As a merge patch says it: None removes a field, also inside an object (an old intent's keys);
+    list items (conditions) are whole values, so they carry no None."""
+    return {name: _json(getattr(status, name)) for name in PingOneApplicationStatus.model_fields}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [v.model_dump(mode="json", exclude_none=True) if hasattr(v, "model_dump") else v for v in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return value

@@ -1,0 +1,133 @@
+"""What the controller asks of the operator, one call per kopf handler: sync, delete, resync,
+verify a connection. Holds the per-object rules that are about running, not about PingOne (one
+sync at a time per object, when to re-read the secret, how often a resync may run, when a
+deletion gives up). No kopf here; controller/handlers.py adapts it."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import metrics
+from .api import ManagementPolicy, PingOneConnectionStatus
+from .config import OperatorSettings
+from .connections import ConnectionRefused, Connections
+from .plan import access, sync
+from .plan.conditions import set_condition
+from .plan.outcome import Event, Failure, Outcome, Resource
+
+log = logging.getLogger("pingone_operator")
+
+
+def backoff(retry: int) -> float:
+    """Exponential with jitter, so an outage does not make every object retry in step."""
+    return min(600.0, 5.0 * 2 ** min(retry, 8)) * random.uniform(0.5, 1.0)
+
+
+@dataclass
+class ObjectState:
+    """Per object, kept across handler calls (in kopf's memo)."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # timers run beside change handlers
+    secret_checked: float = float("-inf")
+    last_resync: float = float("-inf")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What kopf's indexes know about the resource's neighbours."""
+
+    connection: dict[str, Any] | None  # the spec of the PingOneConnection it names
+    claims: list[tuple[str, str, bool]]  # who manages or adopts the application it adopts
+
+
+class Service:
+    def __init__(self, connections: Connections, settings: OperatorSettings) -> None:
+        self.connections = connections
+        self.settings = settings
+
+    async def sync(self, trigger: str, resource: Resource, lookup: Lookup, state: ObjectState,
+                   *, read_secret: bool = True) -> Outcome:
+        if resource.spec.managementPolicy == ManagementPolicy.PAUSED:
+            return sync.paused(resource)
+        try:  # first: may this namespace use the connection for what it asks (adoption included)?
+            reconciler = await self.connections.reconciler_for(resource, lookup.connection)
+        except ConnectionRefused as refused:
+            return sync.refused(resource, refused.failure)
+        conflict = access.adoption_conflict(resource.uid, resource.status.applicationId,
+                                            resource.spec.adoptApplicationId, lookup.claims)
+        if conflict:
+            return sync.refused(resource, conflict)
+        async with state.lock:
+            outcome = await reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret)
+        if read_secret and outcome.failure is None:
+            state.secret_checked = time.monotonic()
+        metrics.record(trigger, outcome, resource.namespace, resource.name)
+        return outcome
+
+    def drift_reads_secret(self, state: ObjectState) -> bool:
+        """The client secret is re-read from PingOne less often than the application."""
+        return time.monotonic() - state.secret_checked >= self.settings.secret_check_interval_seconds
+
+    def resync_allowed(self, resource: Resource, state: ObjectState) -> bool:
+        """Any editor can change the annotation; PingOne's rate budget is everyone's."""
+        now = time.monotonic()
+        if now - state.last_resync < self.settings.resync_min_interval_seconds:
+            log.info("resync of %s/%s skipped: the last one was under %ss ago", resource.namespace, resource.name,
+                     self.settings.resync_min_interval_seconds)
+            return False
+        state.last_resync = now
+        return True
+
+    async def delete(self, resource: Resource, lookup: Lookup, state: ObjectState, *, running_for: float,
+                     retry: int) -> Outcome:
+        """Orphan, Paused and nothing-to-delete need no connection: decided before looking for one.
+        A deletion that cannot reach PingOne gives up after DELETE_GIVE_UP_SECONDS."""
+        outcome = sync.deletion_without_pingone(resource)
+        if outcome is None:
+            try:
+                reconciler = await self.connections.reconciler_for(resource, lookup.connection)
+            except ConnectionRefused as refused:
+                outcome = sync.refused(resource, refused.failure)
+            else:
+                async with state.lock:
+                    outcome = await reconciler.delete(resource)
+        if outcome.failure:
+            left = self.settings.delete_give_up_seconds - running_for
+            if left <= 0:
+                return self._abandon(resource, outcome, running_for)
+            delay = outcome.failure.delay if outcome.failure.delay is not None else backoff(retry)
+            outcome.failure = dataclasses.replace(outcome.failure, delay=min(delay, max(left, 1.0)))
+        else:
+            metrics.forget(resource.namespace, resource.name)
+        return outcome
+
+    @staticmethod
+    def _abandon(resource: Resource, outcome: Outcome, running_for: float) -> Outcome:
+        """A dead PingOne (or connection) must not pin a resource in Terminating forever."""
+        message = (f"gave up deleting the PingOne application after {running_for:.0f} s: "
+                   f"{outcome.failure.message}; it is left in PingOne")
+        log.warning("deletion of %s/%s abandoned: %s", resource.namespace, resource.name, message)
+        metrics.DELETIONS_ABANDONED.inc()
+        metrics.forget(resource.namespace, resource.name)
+        return Outcome(status=outcome.status, events=[Event("Warning", "DeleteAbandoned", message)])
+
+    async def verify_connection(self, name: str, spec: dict[str, Any], status: PingOneConnectionStatus,
+                                generation: int | None) -> tuple[PingOneConnectionStatus, Failure | None]:
+        """Ready=True once the connection's credentials sign in to PingOne."""
+        failure = await self.connections.verify(name, spec)
+        if failure is None:
+            conditions = set_condition(status.conditions, "Ready", True, "SignedIn",
+                                       "the credentials sign in to PingOne", generation)
+        else:
+            conditions = set_condition(status.conditions, "Ready", False, failure.reason, failure.message,
+                                       generation)
+        return status.model_copy(update={"conditions": conditions}), failure
+
+    async def aclose(self) -> None:
+        await self.connections.aclose()

@@ -1,7 +1,0 @@
-"""`python -m pingone_operator.simulator --port 0` (same flags as `pingone-operator simulator`)."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main(sys.argv[1:]))
