@@ -69,6 +69,7 @@ class OperatorSettings:
     require_connection_ref: bool = False  # True: no default connection at all
     adoption_allowed_namespaces: tuple[str, ...] = ()  # empty: adoption is off
     adoption_allowed_application_ids: tuple[str, ...] = ()  # empty: any id, in allowed namespaces
+    default_allowed_roles: tuple[str, ...] = ()  # role names WORKER applications may be given; none by default
     delete_give_up_seconds: float = 600.0  # then a deletion that cannot reach PingOne is abandoned
     resync_min_interval_seconds: float = 30.0  # per resource, so the annotation cannot drain the budget
 
@@ -169,6 +170,7 @@ def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSett
         require_connection_ref=_flag(env, "REQUIRE_CONNECTION_REF"),
         adoption_allowed_namespaces=_namespaces(env, "ADOPTION_ALLOWED_NAMESPACES"),
         adoption_allowed_application_ids=_uuids(env, "ADOPTION_ALLOWED_APPLICATION_IDS"),
+        default_allowed_roles=_list(env, "DEFAULT_CONNECTION_ALLOWED_ROLES"),
         delete_give_up_seconds=_number(env, "DELETE_GIVE_UP_SECONDS", 600.0, 0),
         resync_min_interval_seconds=_number(env, "RESYNC_MIN_INTERVAL_SECONDS", 30.0, 0),
     )

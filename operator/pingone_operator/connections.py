@@ -64,8 +64,10 @@ class Connections:
         self._make_reconciler = make_reconciler
         self._cache: dict[str, tuple[str, Reconciler]] = {}  # connection name -> (fingerprint, reconciler)
 
-    async def reconciler_for(self, resource: Resource, connection: dict[str, Any] | None) -> Reconciler:
-        """The Reconciler of the resource's connection, if the resource may use it for what it asks.
+    async def reconciler_for(self, resource: Resource,
+                             connection: dict[str, Any] | None) -> tuple[Reconciler, access.AccessPolicy]:
+        """The Reconciler of the resource's connection, and what the connection allows, if the
+        resource may use it for what it asks.
 
         The checks come before the connection's credentials are read, and before any PingOne call.
         """
@@ -88,7 +90,7 @@ class Connections:
             failure = access.protect_worker(reconciler.worker_id, resource.spec, resource.status.applicationId)
         if failure is not None:
             raise ConnectionRefused(failure)
-        return reconciler
+        return reconciler, policy
 
     async def verify(self, name: str, connection: dict[str, Any]) -> Failure | None:
         """Sign in with the connection's credentials; the failure if that does not work."""

@@ -34,6 +34,7 @@ def build(pingone: PingOneSettings, settings: OperatorSettings) -> Service:
         environments=settings.default_allowed_environments,
         adoption_namespaces=settings.adoption_allowed_namespaces,
         adoptable_ids=settings.adoption_allowed_application_ids,
+        roles=settings.default_allowed_roles,
     )
     connections = Connections(make_reconciler(pingone), policy, KubeConnectionReader(api, settings.operator_namespace),
                               make_reconciler, require_connection_ref=settings.require_connection_ref)

@@ -13,8 +13,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .api import PingOneApplicationStatus, SecretRotationStatus, secret_name_for
+from .lists import ListSync
 from .pingone.errors import NotFound
 from .plan import identity, rotation, sync
+from .plan.access import AccessPolicy
 from .plan.failures import EXPECTED, classify
 from .plan.fields import create_body
 from .plan.outcome import Event, Failure, Outcome, Resource
@@ -45,11 +47,13 @@ class Reconciler:
         self.default_environment_id = default_environment_id
         self.auth_url = auth_url.rstrip("/")
         self.worker_id = worker_id  # the application the operator signs in as: never managed
+        self.lists = ListSync(pingone, worker_id, default_environment_id)
 
     def environment_of(self, resource: Resource) -> str:
         return identity.environment_of(resource, self.default_environment_id)
 
-    async def sync(self, resource: Resource, *, drift_check: bool = False, read_secret: bool = True) -> Outcome:
+    async def sync(self, resource: Resource, *, drift_check: bool = False, read_secret: bool = True,
+                   policy: AccessPolicy | None = None) -> Outcome:
         """One idempotent pass: create or adopt, correct with PUT, keep the Secret, report.
 
         `read_secret=False` skips reading the client secret from PingOne when the Kubernetes
@@ -65,13 +69,16 @@ class Reconciler:
                 app = await self.pingone.replace_application(env, app["id"], change.body)
             if change.event:
                 outcome.events.append(change.event)
+            listed = await self.lists.sync(resource, env, app["id"], policy, observe_only=sync.observe_only(resource))
+            _stop_on(listed.failure)
+            outcome.events += listed.events
             rotated = None if sync.observe_only(resource) else await self._rotate_if_due(resource, env, app, outcome)
             await self._ensure_secret(resource, env, app, outcome, read_secret, rotated)
         except _Stop as stop:
             return sync.failed(resource, outcome, stop.failure)
         except EXPECTED as exc:
             return sync.failed(resource, outcome, classify(exc))
-        outcome.status = sync.synced(resource, outcome.status, app, env, change.drifted)
+        outcome.status = sync.synced(resource, outcome.status, app, env, change.drifted + listed.drifted)
         return outcome
 
     async def _observe_or_create(self, resource: Resource, env: str, outcome: Outcome) -> dict[str, Any]:

@@ -56,7 +56,7 @@ class Service:
         if resource.spec.managementPolicy == ManagementPolicy.PAUSED:
             return sync.paused(resource)
         try:  # first: may this namespace use the connection for what it asks (adoption included)?
-            reconciler = await self.connections.reconciler_for(resource, lookup.connection)
+            reconciler, policy = await self.connections.reconciler_for(resource, lookup.connection)
         except ConnectionRefused as refused:
             return sync.refused(resource, refused.failure)
         conflict = access.adoption_conflict(resource.uid, resource.status.applicationId,
@@ -64,7 +64,8 @@ class Service:
         if conflict:
             return sync.refused(resource, conflict)
         async with state.lock:
-            outcome = await reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret)
+            outcome = await reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret,
+                                            policy=policy)
         if read_secret and outcome.failure is None:
             state.secret_checked = time.monotonic()
         metrics.record(trigger, outcome, resource.namespace, resource.name)
@@ -91,7 +92,7 @@ class Service:
         outcome = sync.deletion_without_pingone(resource)
         if outcome is None:
             try:
-                reconciler = await self.connections.reconciler_for(resource, lookup.connection)
+                reconciler, _ = await self.connections.reconciler_for(resource, lookup.connection)
             except ConnectionRefused as refused:
                 outcome = sync.refused(resource, refused.failure)
             else:

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "operator" / "pingone_operator"
 LAYERS = {
     "__init__": 0, "config": 0, "api": 0,
     "plan": 1, "ports": 1, "pingone.errors": 1,  # pure decisions, and the ports' vocabulary
-    "reconciler": 2, "pingone": 2, "kube": 2,  # the generic reconciler, and the adapters of its ports
+    "reconciler": 2, "lists": 2, "pingone": 2, "kube": 2,  # the reconciler, and the adapters of its ports
     "connections": 3,
     "metrics": 4, "service": 4, "factory": 4,
     "controller": 5,

@@ -2,7 +2,7 @@
 from them (api/crd.py)."""
 
 from .common import (  # noqa: F401
-    URI_CHARS, URI, HTTPS_URL, ORIGIN, MAX_URIS, MAX_POST_LOGOUT_URIS, ASCII_TEXT, MAX_JWKS, PINGONE_ID,
+    URI_CHARS, URI, LISTED_URI, NAME, TOKEN, HTTPS_URL, ORIGIN, MAX_URIS, MAX_POST_LOGOUT_URIS, ASCII_TEXT, MAX_JWKS, PINGONE_ID,
     MOBILE_ID, INT32_MAX, StrEnum, Condition,
 )
 from .application import (  # noqa: F401
@@ -10,7 +10,8 @@ from .application import (  # noqa: F401
     RefreshTokenType, DeletionPolicy, ManagementPolicy, Icon, AccessControlRole, GroupRef, AccessControlGroup,
     AccessControl, CorsSettings, KeyRotationPolicyRef, Signing, KeyRef, Kerberos, PasscodeRefreshDuration,
     CacheDuration, GooglePlay, IntegrityDetection, NumberMatching, Push, Mobile, ApplicationSettings,
-    SecretRotation, ConnectionRef, OPERATOR_FIELDS, SPEC_RULES, RESOURCE_RULES, PingOneApplicationSpec,
+    SecretRotation, ConnectionRef, Grant, AttributeMapping, RoleScope, RoleAssignmentSpec, ExclusiveLists,
+    ManagedEntries, OPERATOR_FIELDS, SPEC_RULES, RESOURCE_RULES, PingOneApplicationSpec,
     PendingCreate, SecretRotationStatus, PingOneApplicationStatus, secret_name_for,
 )
 from .connection import (  # noqa: F401

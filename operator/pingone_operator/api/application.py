@@ -11,13 +11,13 @@ to the models so the CRD carries them.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .common import (
-    ASCII_TEXT, HTTPS_URL, INT32_MAX, MAX_JWKS, MAX_POST_LOGOUT_URIS, MAX_URIS, MOBILE_ID, ORIGIN, PINGONE_ID, URI,
-    Condition, StrEnum, _cel,
+    ASCII_TEXT, HTTPS_URL, INT32_MAX, LISTED_URI, MAX_JWKS, MAX_POST_LOGOUT_URIS, MAX_URIS, MOBILE_ID, NAME, ORIGIN,
+    PINGONE_ID, TOKEN, URI, Condition, StrEnum, _cel,
 )
 
 
@@ -259,12 +259,12 @@ class ApplicationSettings(_Model):
     responseTypes: list[ResponseType] | None = Field(
         None, max_length=3, description="Response types at the authorize endpoint (compared as a set)."
     )
-    redirectUris: list[URI] | None = Field(
+    redirectUris: list[LISTED_URI] | None = Field(
         None,
         max_length=MAX_URIS,
         description="Redirect URIs: https, http only for localhost or 127.0.0.1, or a custom scheme. Wildcards need allowWildcardInRedirectUris.",
     )
-    postLogoutRedirectUris: list[URI] | None = Field(
+    postLogoutRedirectUris: list[LISTED_URI] | None = Field(
         None, max_length=MAX_POST_LOGOUT_URIS, description="URIs allowed after sign-off, at most 25."
     )
     allowWildcardInRedirectUris: bool = Field(False, description="Allow `*` in redirect URIs.")
@@ -339,6 +339,37 @@ class SecretRotation(_Model):
     )
 
 
+class Grant(_Model):
+    resource: NAME = Field(description="A resource by name: `openid`, `PingOne API`, or a custom resource (PingOneResource).")
+    scopes: list[TOKEN] = Field(min_length=1, max_length=20, description="Scopes of that resource, by name (compared as a set).")
+
+
+class AttributeMapping(_Model):
+    name: TOKEN = Field(description="The claim name, e.g. `email`, or a custom claim.")
+    value: str = Field(min_length=1, max_length=256, pattern=ASCII_TEXT,
+                       description="The value: a constant or an expression such as `${user.email}` (ASCII).")
+    required: bool = Field(False, description="Whether a user must have a value for this claim. Default false.")
+
+
+class RoleScope(_Model):
+    type: Literal["ORGANIZATION", "ENVIRONMENT", "POPULATION", "APPLICATION"] = Field(description="What the role applies to.")
+    id: PINGONE_ID = Field(description="The id of that organization, environment, population or application.")
+
+
+class RoleAssignmentSpec(_Model):
+    role: NAME = Field(description="A PingOne role by name, e.g. `Identity Data Read Only`.")
+    scope: RoleScope = Field(description="Where the role applies.")
+
+
+class ExclusiveLists(_Model):
+    """Lists whose entries in PingOne the operator owns entirely (default: only those it declared)."""
+
+    grants: bool = Field(False, description="Also remove grants this spec never declared.")
+    attributeMappings: bool = Field(False, description="Also remove custom attribute mappings this spec never declared.")
+    signOnPolicies: bool = Field(False, description="Also remove sign-on policy assignments this spec never declared.")
+    roleAssignments: bool = Field(False, description="Also remove role assignments this spec never declared.")
+
+
 class ConnectionRef(_Model):
     name: str = Field(max_length=253, description="The name of a (cluster-scoped) PingOneConnection.")
 
@@ -346,7 +377,7 @@ class ConnectionRef(_Model):
 # Operator fields sit beside PingOne's fields in the spec; this is their whole list.
 OPERATOR_FIELDS = (
     "environmentId", "deletionPolicy", "managementPolicy", "adoptApplicationId", "secretName", "secretRotation",
-    "connectionRef",
+    "connectionRef", "grants", "attributeMappings", "signOnPolicies", "roleAssignments", "exclusive",
 )
 
 SPEC_RULES = (
@@ -379,6 +410,10 @@ SPEC_RULES = (
     (
         "!has(self.secretRotation) || self.tokenEndpointAuthMethod in ['CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST', 'CLIENT_SECRET_JWT']",
         "secretRotation needs a secret-based tokenEndpointAuthMethod (CLIENT_SECRET_BASIC, _POST or _JWT)",
+    ),
+    (
+        "!has(self.roleAssignments) || size(self.roleAssignments) == 0 || self.type == 'WORKER'",
+        "roleAssignments are for WORKER applications only",
     ),
     (
         "has(oldSelf.environmentId) == has(self.environmentId) && (!has(self.environmentId) || self.environmentId == oldSelf.environmentId)",
@@ -434,6 +469,31 @@ class PingOneApplicationSpec(ApplicationSettings):
         None, description="Operator field. Use this PingOneConnection instead of the operator's own configuration."
     )
 
+    grants: list[Grant] | None = Field(
+        None, max_length=10,
+        description="Operator field. The resources and scopes the application may request (PingOne grants), by name.",
+        json_schema_extra=_cel(("self.all(g, self.exists_one(h, h.resource == g.resource))",
+                                "grants: one entry per resource")),
+    )
+    attributeMappings: list[AttributeMapping] | None = Field(
+        None, max_length=50,
+        description="Operator field. Claims the application's tokens carry (PingOne attribute mappings). PingOne's core mappings are left alone.",
+        json_schema_extra=_cel(("self.all(m, self.exists_one(n, n.name == m.name))",
+                                "attributeMappings: one entry per name")),
+    )
+    signOnPolicies: list[NAME] | None = Field(
+        None, max_length=10,
+        description="Operator field. Sign-on policies by name, in the order PingOne evaluates them (priority 1 first).",
+        json_schema_extra=_cel(("self.all(p, self.exists_one(q, q == p))", "signOnPolicies: each policy once")),
+    )
+    roleAssignments: list[RoleAssignmentSpec] | None = Field(
+        None, max_length=10,
+        description="Operator field. WORKER only: PingOne roles the worker holds, by name. Only roles the connection allows (allowedRoles) and that the operator's own worker holds.",
+    )
+    exclusive: ExclusiveLists | None = Field(
+        None, description="Operator field. Lists the operator manages exclusively. Default: entries never declared are left alone."
+    )
+
     def effective_deletion_policy(self) -> DeletionPolicy:
         """An adopted application outlives its resource unless the spec says otherwise."""
         if self.deletionPolicy is not None:
@@ -459,6 +519,15 @@ class SecretRotationStatus(BaseModel):
     pendingExpiresAt: str | None = Field(None, description="The previous.expiresAt sent with the rotation in flight.")
 
 
+class ManagedEntries(BaseModel):
+    """Keys of the entries declared at the last successful sync: one that leaves the spec is removed."""
+
+    grants: list[str] | None = Field(None, description="Resource names.")
+    attributeMappings: list[str] | None = Field(None, description="Claim names.")
+    signOnPolicies: list[str] | None = Field(None, description="Policy names.")
+    roleAssignments: list[str] | None = Field(None, description="`role@TYPE:id` of each assignment.")
+
+
 class PingOneApplicationStatus(BaseModel):
     applicationId: str | None = Field(None, description="PingOne's application id.")
     clientId: str | None = Field(None, description="The OAuth client id, as PingOne returned it.")
@@ -470,6 +539,9 @@ class PingOneApplicationStatus(BaseModel):
     managedFields: list[str] | None = Field(
         None,
         description="The PingOne fields (dotted paths) the spec declared at the last successful sync. A field that leaves the spec goes back to PingOne's default; fields never declared keep PingOne's value.",
+    )
+    managedEntries: ManagedEntries | None = Field(
+        None, description="The list entries (grants, mappings, policies, roles) the spec declared at the last successful sync.",
     )
     pendingCreate: PendingCreate | None = Field(
         None, description="Set while a create request is in flight; lets the operator recover its own application after a crash."

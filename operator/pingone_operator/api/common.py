@@ -17,6 +17,13 @@ from pydantic import BaseModel, Field
 # non-ASCII (up to 12 bytes a character), so fields that can only hold ASCII say so in a pattern.
 URI_CHARS = r"[\x21\x23-\x5b\x5d-\x7e]"  # printable ASCII but space, `"` and `\`: one byte each
 URI = Annotated[str, Field(min_length=1, max_length=1024, pattern=rf"^{URI_CHARS}+$")]
+# One URI of a list: a hundred of them at 1 KiB would leave no room for the rest of a spec.
+LISTED_URI = Annotated[str, Field(min_length=1, max_length=512, pattern=rf"^{URI_CHARS}+$")]
+# Names PingOne shows (resources, policies, roles): printable ASCII with spaces, no `"` or `\`.
+NAME_CHARS = r"[\x20\x21\x23-\x5b\x5d-\x7e]"
+NAME = Annotated[str, Field(min_length=1, max_length=100, pattern=rf"^{NAME_CHARS}+$")]
+# Scope and claim names: no spaces either.
+TOKEN = Annotated[str, Field(min_length=1, max_length=64, pattern=rf"^{URI_CHARS}+$")]
 HTTPS_URL = Annotated[str, Field(min_length=9, max_length=1024, pattern=rf"^https://{URI_CHARS}+$")]
 # An origin has no path, and a host name is at most 253 characters.
 ORIGIN = Annotated[str, Field(min_length=1, max_length=300, pattern=rf"^{URI_CHARS}+$")]

@@ -69,6 +69,10 @@ class PingOneConnectionSpec(BaseModel):
     requestsPerSecond: float = Field(
         20, gt=0, le=100, description="Client-side pacing of this connection's PingOne calls. Default 20."
     )
+    allowedRoles: list[Annotated[str, Field(min_length=1, max_length=256)]] | None = Field(
+        None, max_length=100,
+        description="PingOne roles (by name) that WORKER applications may be given through this connection. Default: none.",
+    )
     adoption: AdoptionPolicy | None = Field(
         None,
         description="Which namespaces may adopt existing PingOne applications through this connection. Default: none.",

@@ -152,18 +152,20 @@ class PingOneClient:
         return True
 
     async def list_applications(self, environment_id: str, filter: str | None = None) -> list[dict[str, Any]]:
-        """Every page of the list (PingOne pages with `_links.next`)."""
-        apps: list[dict[str, Any]] = []
-        url: str | None = self._apps(environment_id)
-        params = {"filter": filter} if filter else None
+        return await self._list(self._apps(environment_id), "applications", {"filter": filter} if filter else None)
+
+    async def _list(self, url: str, key: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """Every page of a list (PingOne pages with `_links.next`)."""
+        items: list[dict[str, Any]] = []
+        next_url: str | None = url
         for _ in range(MAX_LIST_PAGES):
-            page = await self._request("GET", url, params=params)
-            apps += [a for a in (page.get("_embedded") or {}).get("applications") or [] if isinstance(a, dict)]
-            url = ((page.get("_links") or {}).get("next") or {}).get("href")
-            if not url:
-                return apps
+            page = await self._request("GET", next_url, params=params)
+            items += [a for a in (page.get("_embedded") or {}).get(key) or [] if isinstance(a, dict)]
+            next_url = ((page.get("_links") or {}).get("next") or {}).get("href")
+            if not next_url:
+                return items
             params = None  # the next link carries the query
-        raise MalformedResponse(f"PingOne's application list did not end after {MAX_LIST_PAGES} pages")
+        raise MalformedResponse(f"PingOne's {key} list did not end after {MAX_LIST_PAGES} pages")
 
     async def find_application_by_name(self, environment_id: str, name: str) -> dict[str, Any] | None:
         """Names are unique per environment in PingOne, which makes them a recovery key.
@@ -183,6 +185,44 @@ class PingOneClient:
             self._observer.malformed(method)
             raise MalformedResponse(f"PingOne {method} answered without the application's id")
         return payload
+
+    # --- an application's lists (grants, attributes, signOnPolicyAssignments, roleAssignments) ---
+
+    async def list_children(self, environment_id: str, application_id: str, kind: str) -> list[dict[str, Any]]:
+        return await self._list(f"{self._apps(environment_id)}/{application_id}/{kind}", kind)
+
+    async def create_child(self, environment_id: str, application_id: str, kind: str,
+                           body: dict[str, Any]) -> dict[str, Any]:
+        # Not repeated on 5xx: a lost answer is found on the next sync's list instead of twice.
+        return await self._request("POST", f"{self._apps(environment_id)}/{application_id}/{kind}", json=body,
+                                   idempotent=False)
+
+    async def replace_child(self, environment_id: str, application_id: str, kind: str, child_id: str,
+                            body: dict[str, Any]) -> dict[str, Any]:
+        return await self._request("PUT", f"{self._apps(environment_id)}/{application_id}/{kind}/{child_id}",
+                                   json=body)
+
+    async def delete_child(self, environment_id: str, application_id: str, kind: str, child_id: str) -> bool:
+        try:
+            await self._request("DELETE", f"{self._apps(environment_id)}/{application_id}/{kind}/{child_id}")
+        except NotFound:
+            return False
+        return True
+
+    # --- the environment's catalogues: what names in a spec stand for ---
+
+    async def list_resources(self, environment_id: str) -> list[dict[str, Any]]:
+        return await self._list(f"{self.api_url}/environments/{environment_id}/resources", "resources")
+
+    async def list_scopes(self, environment_id: str, resource_id: str) -> list[dict[str, Any]]:
+        return await self._list(f"{self.api_url}/environments/{environment_id}/resources/{resource_id}/scopes",
+                                "scopes")
+
+    async def list_sign_on_policies(self, environment_id: str) -> list[dict[str, Any]]:
+        return await self._list(f"{self.api_url}/environments/{environment_id}/signOnPolicies", "signOnPolicies")
+
+    async def list_roles(self) -> list[dict[str, Any]]:
+        return await self._list(f"{self.api_url}/roles", "roles")
 
     # --- secret -------------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ class AccessPolicy:
     namespaces: NamespaceRule
     adoption: NamespaceRule
     adoptable_ids: frozenset[str] | None  # None: any id (adoption still needs the namespace)
+    allowed_roles: frozenset[str] = frozenset()  # role names WORKER applications may be given
 
     @property
     def needs_labels(self) -> bool:
@@ -70,12 +71,13 @@ def connection_policy(name: str, spec: PingOneConnectionSpec) -> AccessPolicy:
         namespaces=_rule(spec.allowedNamespaces, spec.namespaceSelector),
         adoption=_rule(adoption.allowedNamespaces, adoption.namespaceSelector) if adoption else NamespaceRule(),
         adoptable_ids=frozenset(adoption.applicationIds) if adoption and adoption.applicationIds else None,
+        allowed_roles=frozenset(spec.allowedRoles or ()),
     )
 
 
 def default_policy(environment_id: str, *, namespaces: Iterable[str] = (),
                    environments: Iterable[str] = (), adoption_namespaces: Iterable[str] = (),
-                   adoptable_ids: Iterable[str] = ()) -> AccessPolicy:
+                   adoptable_ids: Iterable[str] = (), roles: Iterable[str] = ()) -> AccessPolicy:
     """The operator's own credentials, from its configuration (Helm values)."""
     names = frozenset(namespaces)
     return AccessPolicy(
@@ -84,6 +86,7 @@ def default_policy(environment_id: str, *, namespaces: Iterable[str] = (),
         namespaces=NamespaceRule(names, everyone=not names),
         adoption=NamespaceRule(frozenset(adoption_namespaces)),
         adoptable_ids=frozenset(adoptable_ids) or None,
+        allowed_roles=frozenset(roles),
     )
 
 
@@ -127,4 +130,24 @@ def adoption_conflict(resource_uid: str, managed_id: str | None, adopt_id: str |
     for owner, uid, manages in claims:
         if uid != resource_uid and (manages or uid < resource_uid):
             return Failure("AdoptionConflict", f"the application is already managed by {owner}", retry=False)
+    return None
+
+
+def check_roles(policy: AccessPolicy, spec: PingOneApplicationSpec, roles: dict[str, str],
+                worker_holds: set[tuple[str, str, str]]) -> Failure | None:
+    """Roles for a WORKER: only those the connection allows, in environments it allows, and never
+    more than the operator's own worker holds (PingOne: an actor cannot give what it has not)."""
+    for n, assignment in enumerate(spec.roleAssignments or []):
+        scope = assignment.scope
+        where = f"spec.roleAssignments[{n}]"
+        if assignment.role not in policy.allowed_roles:
+            return _refused("RoleNotAllowed", f"{where}: {policy.connection} does not allow role {assignment.role!r} "
+                            "(an administrator lists allowed roles in allowedRoles)")
+        if scope.type == "ENVIRONMENT" and scope.id not in policy.environments:
+            return _refused("RoleNotAllowed", f"{where}: {policy.connection} does not allow environment {scope.id}")
+        role_id = roles.get(assignment.role)
+        held = {(r, t, i) for r, t, i in worker_holds if r == role_id}
+        if (role_id, scope.type, scope.id) not in held and not any(t == "ORGANIZATION" for _, t, _ in held):
+            return _refused("RoleNotHeld", f"{where}: the operator's worker does not hold {assignment.role!r} for "
+                            f"{scope.type} {scope.id}, so it cannot give it")
     return None

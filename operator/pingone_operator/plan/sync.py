@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api import (
-    DeletionPolicy, ManagementPolicy, PingOneApplicationStatus, TokenEndpointAuthMethod, secret_name_for,
+    DeletionPolicy, ManagedEntries, ManagementPolicy, PingOneApplicationStatus, TokenEndpointAuthMethod,
+    secret_name_for,
 )
+from . import lists
 from .conditions import set_condition
 from .fields import declared_fields, drifted_fields, field_paths, update_body
 from .outcome import Event, Failure, Outcome, Resource
@@ -102,6 +104,8 @@ def synced(resource: Resource, status: PingOneApplicationStatus, app: dict[str, 
     )
     if not watching:
         updates["managedFields"] = field_paths(declared_fields(resource.spec))
+        entries = lists.keys(resource.spec)
+        updates["managedEntries"] = None if entries == ManagedEntries() else entries
     if drifted and watching:
         synced_ = (False, "Drifted", f"ObserveOnly: PingOne differs from spec in {', '.join(drifted)}")
     else:
