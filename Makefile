@@ -25,7 +25,7 @@ venv: $(STAMP)
 # Builds kube-apiserver, kube-controller-manager, etcd, helm and kubeconform from Go modules into
 # a cache outside the checkout; only what is missing (a cold build takes 20-40 minutes on 2 cores).
 controlplane:
-	tests/controlplane/build.sh all
+	testbed/build.sh all
 
 crds: $(STAMP)
 	$(BIN)/pingone-operator crds --write crds

@@ -1,7 +1,7 @@
 """`make bench`: the benchmark suite of pingone-operator (issue 7).
 
 Runs the operator (a subprocess) against a local control plane (etcd + kube-apiserver +
-kube-controller-manager, from tests/controlplane) and the PingOne simulator (another subprocess),
+kube-controller-manager, from testbed/) and the PingOne simulator (another subprocess),
 and compares it with a bare httpx + kubernetes-client baseline (bench/baseline.py).
 
     python -m bench            # the full suite (~15-20 min on 2 cores)

@@ -13,13 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from . import scenarios  # noqa: E402
-from .harness import Bench, progress  # noqa: E402
-from .scenarios import Params  # noqa: E402
+from . import scenarios
+from .harness import ROOT, Bench, progress
+from .scenarios import Params
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"

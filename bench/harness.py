@@ -22,8 +22,8 @@ import kubernetes
 from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api
 from kubernetes.client.exceptions import ApiException
 
-from tests.controlplane.cluster import ControlPlane, serviceaccount_kubeconfig
-from tests.controlplane.process import ManagedProcess
+from testbed.cluster import ControlPlane, serviceaccount_kubeconfig
+from testbed.process import ManagedProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUP, VERSION, PLURAL, KIND = "pingone-operator.dev", "v1alpha1", "pingoneapplications", "PingOneApplication"

@@ -22,11 +22,10 @@ from pathlib import Path
 import httpx
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from pingone_simulator import SimulatorConfig, ThreadedSimulator
+from testbed.cluster import ControlPlane
 
-from pingone_simulator import SimulatorConfig, ThreadedSimulator  # noqa: E402
-from tests.controlplane.cluster import ControlPlane  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 NAMESPACE = "demo"
 EXAMPLES = ROOT / "examples"

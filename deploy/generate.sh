@@ -5,7 +5,7 @@
 #   deploy/generate.sh [OUT_DIR]     # default: the folder of this script
 #
 # Needs helm 3 (HELM=/path/to/helm, else `helm` on PATH, else the test bed's build from
-# tests/controlplane/build.sh). Everything it writes is generated: do not edit those files.
+# testbed/build.sh). Everything it writes is generated: do not edit those files.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,7 @@ RELEASE=pingone-operator
 if [ -z "${HELM:-}" ]; then
   if command -v helm >/dev/null 2>&1; then
     HELM=helm
-  elif TOOLS=$("$ROOT/tests/controlplane/build.sh" print-bin 2>/dev/null | tail -n1 | cut -d: -f2) \
+  elif TOOLS=$("$ROOT/testbed/build.sh" print-bin 2>/dev/null | tail -n1 | cut -d: -f2) \
        && [ -x "$TOOLS/helm" ]; then
     HELM="$TOOLS/helm"
   else

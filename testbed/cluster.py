@@ -6,16 +6,16 @@ controllers we start in kube-controller-manager: garbage collection of ownerRefe
 deletion, default ServiceAccounts, the kube-root-ca.crt ConfigMap, ClusterRole aggregation and
 ValidatingAdmissionPolicy type checks.
 
-The binaries come from ``tests/controlplane/build.sh`` (``make controlplane``), which builds them
+The binaries come from ``testbed/build.sh`` (``make controlplane``), which builds them
 from Go modules into a per-user cache; ``build.sh print-bin`` tells us where.
 
 Usage outside pytest (demo, benchmarks)::
 
-    from tests.controlplane.cluster import ControlPlane
+    from testbed.cluster import ControlPlane
     with ControlPlane() as cp:
         subprocess.run(["kubectl", "get", "ns"], env=cp.env(), check=True)
 
-or, to keep one running in a terminal: ``python -m tests.controlplane.cluster`` (prints the
+or, to keep one running in a terminal: ``python -m testbed.cluster`` (prints the
 KUBECONFIG to use, Ctrl-C stops it).
 
 Authentication: a static token file with one admin user in ``system:masters``; ServiceAccount
@@ -43,7 +43,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-try:  # relative when imported as part of the `tests.controlplane` package, plain when run loose
+try:  # relative when imported as part of the `testbed` package, plain when run loose
     from .process import ManagedProcess, ProcessError, free_port, http_get
 except ImportError:  # pragma: no cover
     from process import ManagedProcess, ProcessError, free_port, http_get  # type: ignore[no-redef]
@@ -122,7 +122,7 @@ def _require_binaries(k8s_bin: Path, names: Sequence[str]) -> dict[str, Path]:
     if missing:
         raise ControlPlaneError(
             f"missing control-plane binaries in {k8s_bin}: {', '.join(missing)}.\n"
-            "Build them with `make controlplane` (runs tests/controlplane/build.sh; a cold build of "
+            "Build them with `make controlplane` (runs testbed/build.sh; a cold build of "
             "k8s " + K8S_VERSION + " takes 20-40 min, a warm one seconds)."
         )
     return paths

@@ -3,7 +3,7 @@
 The control plane (etcd + kube-apiserver + kube-controller-manager, k8s v1.37.2) starts once per
 pytest session, lazily: only when a test asks for ``control_plane`` or something built on it, so
 unit tests never pay for it. Its binaries come from ``make controlplane``
-(``tests/controlplane/build.sh``); if they are missing, the fixture fails and says so.
+(``testbed/build.sh``); if they are missing, the fixture fails and says so.
 
 Fixtures:
 
@@ -17,7 +17,7 @@ Fixtures:
 - ``namespace`` (function): a fresh, uniquely named namespace, deleted afterwards without waiting.
 - ``sa_kubeconfig`` (session): ``sa_kubeconfig(namespace, name, duration="1h") -> Path``, a
   kubeconfig for an existing ServiceAccount (token via TokenRequest); see
-  ``tests.controlplane.cluster.serviceaccount_kubeconfig``.
+  ``testbed.cluster.serviceaccount_kubeconfig``.
 - ``process_factory`` (function): ``process_factory(name, argv, *, env=None, cwd=None,
   ready_line=None, ready_url=None, timeout=30) -> ManagedProcess``; output goes to
   ``tmp_path/logs/<name>.log``, every process is stopped at teardown, and the tails of their logs
@@ -47,18 +47,15 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:  # so `tests.controlplane` imports however pytest was launched
-    sys.path.insert(0, str(REPO_ROOT))
-
-from tests.controlplane.cluster import (  # noqa: E402
+# `testbed` and `tests` import from the repository root: pyproject.toml's pytest `pythonpath`.
+from testbed.cluster import (
     ControlPlane,
     ControlPlaneError,
     ExistingCluster,
     run_kubectl,
     serviceaccount_kubeconfig,
 )
-from tests.controlplane.process import ManagedProcess, ProcessError  # noqa: E402
+from testbed.process import ManagedProcess, ProcessError
 
 USE_EXISTING_ENV = "PINGONE_E2E_USE_EXISTING_CLUSTER"
 

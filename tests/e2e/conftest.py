@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.controlplane.process import ManagedProcess, ProcessError, free_port
+from testbed.process import ManagedProcess, ProcessError, free_port
 from tests.e2e.helpers import Kube, SimulatorAdmin
 
 SIMULATOR_READY = re.compile(r"PINGONE_API_URL=(?P<api>\S+)\s+PINGONE_AUTH_URL=(?P<auth>\S+)")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.controlplane.process import ManagedProcess, ProcessError, free_port, http_get
+from testbed.process import ManagedProcess, ProcessError, free_port, http_get
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ import yaml
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
-from tests.controlplane.cluster import K8S_VERSION, find_binaries
+from testbed.cluster import K8S_VERSION, find_binaries
 from tests.e2e.helpers import wait_for
 
 pytestmark = pytest.mark.e2e

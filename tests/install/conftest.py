@@ -1,6 +1,6 @@
 """Fixtures for the install-path tests (Helm chart, kustomize base, Dockerfile).
 
-helm and kubeconform come from ``tests/controlplane/build.sh`` (``make controlplane``); a test
+helm and kubeconform come from ``testbed/build.sh`` (``make controlplane``); a test
 that needs one of them is skipped, saying so, when it has not been built.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.controlplane.cluster import ControlPlaneError, find_binaries
+from testbed.cluster import ControlPlaneError, find_binaries
 
 # The operator under a real API server (the RBAC test) reuses the e2e fixtures.
 from tests.e2e.conftest import operator_factory, simulator, simulator_factory  # noqa: F401

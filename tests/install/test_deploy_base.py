@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from tests.controlplane.cluster import kubectl_path
+from testbed.cluster import kubectl_path
 from tests.install.helpers import DEPLOY, NAMESPACE, REPO_ROOT, find, kinds
 
 GENERATOR = DEPLOY / "generate.sh"

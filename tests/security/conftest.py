@@ -17,7 +17,7 @@ from kubernetes.client.exceptions import ApiException
 from tests.e2e.conftest import (  # noqa: F401
     DRIFT, crd, operator_factory, simulator, simulator_factory,
 )
-from tests.controlplane.cluster import run_kubectl
+from testbed.cluster import run_kubectl
 from tests.e2e.helpers import Kube, SimulatorAdmin, wait_for
 from tests.install.conftest import helm, helm_bin, helm_env  # noqa: F401
 from tests.install.helpers import CHART
