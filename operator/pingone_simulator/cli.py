@@ -30,6 +30,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="what the applications list does with `filter` (default honour)")
     p.add_argument("--page-size", type=_positive_int, default=100,
                    help="applications per list page when the request has no limit (default 100)")
+    # PingOne's limit is 1,000 per environment and the worker counts towards it: a benchmark of
+    # 1,000 resources needs more.
+    p.add_argument("--max-applications", type=_positive_int, default=1000,
+                   help="applications per environment (default 1000, PingOne's limit)")
+    p.add_argument("--request-log-size", type=_positive_int, default=10000,
+                   help="most recent requests kept for /_simulator/requests (default 10000)")
     p.add_argument("--error-rate", type=float, default=0.0, help="fraction of requests answered with a 5xx")
     p.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every request")
     p.add_argument("--fault-seed", type=int, help="seed for reproducible fault injection")
@@ -55,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         worker_auth_method=args.worker_auth_method, rate_limit=args.rate_limit,
         token_lifetime=args.token_lifetime, strict=args.strict,
         filter_mode=args.filter_mode, page_size=args.page_size,
+        max_applications=args.max_applications, request_log_size=args.request_log_size,
         faults=FaultConfig(error_rate=args.error_rate, latency_ms=args.latency_ms, seed=args.fault_seed))
     try:
         asyncio.run(_serve(config, args.print_credentials))
