@@ -1,4 +1,4 @@
-"""The `pingone-operator` command: run the operator, serve the simulator, print the CRDs."""
+"""The `pingone-operator` command: run the operator, serve the simulator, export applications, print the CRDs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the operator (wraps kopf run)", add_help=False)
     sub.add_parser("simulator", help="serve a local PingOne simulator on loopback", add_help=False)
+    sub.add_parser("export", help="write a PingOneApplication (ObserveOnly adoption) for each existing PingOne "
+                   "application", add_help=False)
     crds = sub.add_parser("crds", help="print the generated CustomResourceDefinitions as YAML")
     crds.add_argument("--write", metavar="DIR", help="write one file per CRD into DIR instead")
     if not argv or argv[0] in ("-h", "--help"):
@@ -29,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
             print("pingone-operator: the PingOne simulator is not installed here", file=sys.stderr)
             return 2
         return simulator_main(rest)
+    if command == "export":
+        from .export import main as export_main
+
+        return export_main(rest)
     if command == "crds":
         from pathlib import Path
 

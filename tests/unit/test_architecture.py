@@ -15,7 +15,7 @@ LAYERS = {
     "plan": 1, "ports": 1, "pingone.errors": 1,  # pure decisions, and the ports' vocabulary
     "reconciler": 2, "lists": 2, "pingone": 2, "kube": 2,  # the reconciler, and the adapters of its ports
     "connections": 3,
-    "metrics": 4, "service": 4, "factory": 4,
+    "metrics": 4, "service": 4, "factory": 4, "export": 4,
     "controller": 5,
     "cli": 6,
 }
