@@ -22,6 +22,8 @@ Fixtures:
   ready_line=None, ready_url=None, timeout=30) -> ManagedProcess``; output goes to
   ``tmp_path/logs/<name>.log``, every process is stopped at teardown, and the tails of their logs
   are attached to the report of a failing test.
+- ``launcher`` (function): ``testbed.launcher.Launcher`` on ``process_factory``:
+  ``launcher.simulator(...)``, ``launcher.operator(...)`` (the e2e fixtures are built on it).
 
 Environment variables:
 
@@ -55,6 +57,7 @@ from testbed.cluster import (
     run_kubectl,
     serviceaccount_kubeconfig,
 )
+from testbed.launcher import Launcher
 from testbed.process import ManagedProcess, ProcessError
 
 USE_EXISTING_ENV = "PINGONE_E2E_USE_EXISTING_CLUSTER"
@@ -212,6 +215,12 @@ def process_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
     yield factory
     for proc in reversed(started):
         proc.stop()
+
+
+@pytest.fixture
+def launcher(process_factory: Callable[..., ManagedProcess]) -> Launcher:
+    """The test bed's launcher (simulator, operator), starting children through process_factory."""
+    return Launcher(spawn=process_factory)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -35,7 +35,7 @@ class SimulatorAdmin:
     def __init__(self, simulator: Any) -> None:
         self.env = simulator.environment_id
         self.worker_id = simulator.client_id  # the operator's own worker application
-        self.http = httpx.Client(base_url=simulator.auth_url + "/_simulator", timeout=10)
+        self.http = httpx.Client(base_url=simulator.admin_url, timeout=10)
 
     def requests(self, method: str | None = None, path_contains: str = "/applications") -> list[dict[str, Any]]:
         entries = self.http.get("/requests").raise_for_status().json()["requests"]

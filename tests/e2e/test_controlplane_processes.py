@@ -80,6 +80,7 @@ def test_simulator_fixture(simulator_factory):
     assert sim.auth_url.startswith("http://127.0.0.1:")
     assert sim.operator_env()["PINGONE_ENVIRONMENT_ID"] == sim.environment_id
     assert "PINGONE_API_URL=" in sim.log_text()
+    assert http_get(f"{sim.admin_url}/requests")[0] == 200
 
 
 def test_operator_factory(operator_factory, control_plane, kubectl):
