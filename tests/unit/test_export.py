@@ -108,7 +108,8 @@ def test_lists_come_back_by_name_and_read_back_without_drift():
         "grants": [grant("r-orders", "s-read"), grant("r-oidc", "s-profile", "s-openid")],
         "attributes": [{"id": "m1", "name": "sub", "value": "${user.id}", "required": True, "mappingType": "CORE"},
                        {"id": "m2", "name": "tier", "value": "gold", "required": False, "mappingType": "CUSTOM"},
-                       {"id": "m3", "name": "email", "value": "${user.email}", "required": True, "mappingType": "CUSTOM"}],
+                       {"id": "m3", "name": "email", "value": "${user.email}", "required": True, "mappingType": "CUSTOM",
+                        "idToken": True, "userInfo": True}],
         "signOnPolicyAssignments": [{"id": "a2", "signOnPolicy": {"id": "p-single"}, "priority": 2},
                                     {"id": "a1", "signOnPolicy": {"id": "p-mfa"}, "priority": 1}],
     }
@@ -134,6 +135,14 @@ def test_role_assignments_for_a_worker_and_empty_lists_left_unsaid():
     spec = exported(worker, children=children).spec
     assert spec["roleAssignments"] == [{"role": "Identity Data Read Only", "scope": scope}]
     assert "grants" not in spec
+
+
+def test_parts_of_a_mapping_the_spec_has_no_field_for_are_said():
+    mapping = {"id": "m", "name": "tier", "value": "gold", "required": False, "idToken": False, "oidcScopes": ["s-x"]}
+    result = exported(SEED_RESPONSE, children={"attributes": [mapping]})
+    assert result.spec["attributeMappings"] == [{"name": "tier", "value": "gold"}]
+    assert result.notes == ["attributeMappings[tier].idToken: left out, the operator does not model it",
+                            "attributeMappings[tier].oidcScopes: left out, the operator does not model it"]
 
 
 def test_a_list_that_cannot_be_said_by_name_or_would_drift_is_left_out_with_the_reason():

@@ -29,6 +29,8 @@ SECRET_PATHS = tuple(f"mobile.integrityDetection.googlePlay.{key}"
 # Without these a spec would say something else (another type, another protocol): skip the application.
 ESSENTIAL = frozenset({name for name, f in ApplicationSettings.model_fields.items() if f.is_required()}
                       | {"protocol", "environmentId", "adoptApplicationId", "managementPolicy", "connectionRef"})
+# Parts of a PingOne attribute mapping the spec has no field for, with PingOne's defaults.
+MAPPING_DEFAULTS: dict[str, Any] = {"idToken": True, "userInfo": True, "oidcScopes": None}
 MAX_NAME = 63  # a DNS-1123 label: fits everywhere a resource name goes (and `<name>-oidc`)
 
 
@@ -75,6 +77,7 @@ def application_spec(app: dict[str, Any], environment_id: str, *, worker_id: str
             notes.append(note)
         elif entries:
             spec[lists.SPEC_FIELD[kind]] = entries
+            notes += _unmodelled_mapping_parts(items) if kind == "attributes" else []
 
     for _ in range(len(spec) + 50):  # each round leaves out at least one field
         try:
@@ -177,6 +180,12 @@ def _list_drift(model: PingOneApplicationSpec, children: dict[str, list[dict[str
         if not isinstance(wanted, list) or lists.changes(kind, wanted, lists.have(kind, items), set(), False):
             drifted.append(lists.SPEC_FIELD[kind])
     return drifted
+
+
+def _unmodelled_mapping_parts(items: list[dict[str, Any]]) -> list[str]:
+    return [f"attributeMappings[{item.get('name')}].{key}: left out, the operator does not model it"
+            for item in items if item.get("mappingType", "CUSTOM") == "CUSTOM"
+            for key, default in MAPPING_DEFAULTS.items() if item.get(key, default) != default]
 
 
 def _problems(exc: ValidationError) -> list[tuple[tuple[str, ...], str]]:
