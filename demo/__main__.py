@@ -11,19 +11,15 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
-import secrets
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import yaml
 
-from pingone_simulator import SimulatorConfig, ThreadedSimulator
-from testbed.cluster import ControlPlane
+from testbed.cluster import ControlPlane, ControlPlaneError
+from testbed.launcher import Launcher, Operator, Simulator, install_crds
+from testbed.process import ProcessError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,8 +50,8 @@ def wait_for(check, what: str, timeout: float = 60.0):
 
 
 class Demo:
-    def __init__(self, cp: ControlPlane, sim, operator: subprocess.Popen) -> None:
-        self.cp, self.sim, self.operator = cp, sim, operator
+    def __init__(self, cp: ControlPlane, sim: Simulator) -> None:
+        self.cp, self.sim = cp, sim
         self.admin = httpx.Client(base_url=sim.admin_url, timeout=10)
 
     def kubectl(self, *args: str, input: str | None = None) -> str:
@@ -140,47 +136,30 @@ class Demo:
         )
 
 
+def keep_running(operator: Operator) -> None:
+    while operator.running:
+        time.sleep(1)
+    raise SystemExit(f"demo: the operator exited ({operator.returncode}); its log: {operator.process.log_path}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__)
     parser.add_argument("--keep", action="store_true", help="leave everything running until Ctrl-C")
     args = parser.parse_args()
 
     step("Starting a local control plane (kube-apiserver, etcd, kube-controller-manager)")
-    with ControlPlane() as cp:
-        cp.kubectl("apply", "--server-side", "-f", str(ROOT / "crds"))
-        cp.kubectl("wait", "--for=condition=Established", "--timeout=60s",
-                   "crd/pingoneapplications.pingone-operator.dev", "crd/pingoneconnections.pingone-operator.dev")
+    with ControlPlane() as cp, Launcher(cp.log_dir) as launch:
+        install_crds(cp)
         cp.kubectl("create", "namespace", NAMESPACE)
 
         step("Starting the PingOne simulator and the operator (signing in with CLIENT_SECRET_JWT)")
-        config = SimulatorConfig(
-            host="127.0.0.1", port=0, environment_id=str(uuid.uuid4()), seed_worker=True,
-            worker_client_id=str(uuid.uuid4()), worker_client_secret=secrets.token_urlsafe(48),
-            worker_auth_method="CLIENT_SECRET_JWT",
-        )
-        with ThreadedSimulator(config) as sim:
-            env = {
-                **os.environ, "KUBECONFIG": str(cp.kubeconfig),
-                "PINGONE_API_URL": sim.api_url, "PINGONE_AUTH_URL": sim.auth_url,
-                "PINGONE_ENVIRONMENT_ID": config.environment_id, "PINGONE_CLIENT_ID": config.worker_client_id,
-                "PINGONE_CLIENT_SECRET": config.worker_client_secret,
-                "PINGONE_TOKEN_AUTH_METHOD": "CLIENT_SECRET_JWT", "DRIFT_INTERVAL_SECONDS": "5",
-            }
-            log_path = Path(cp.workdir) / "operator.log"
-            with open(log_path, "w") as log:
-                operator = subprocess.Popen(
-                    [sys.executable, "-m", "pingone_operator.cli", "run", "--liveness-port", "0"],
-                    env=env, stdout=log, stderr=subprocess.STDOUT,
-                )
-                try:
-                    show(f"simulator {sim.api_url}; operator log {log_path}")
-                    Demo(cp, sim, operator).run()
-                    if args.keep:
-                        step(f"Still running. export KUBECONFIG={cp.kubeconfig}   (Ctrl-C to stop)")
-                        operator.wait()
-                finally:
-                    operator.terminate()
-                    operator.wait(15)
+        sim = launch.simulator()
+        operator = launch.operator(sim, cp.kubeconfig, extra_env={"DRIFT_INTERVAL_SECONDS": "5"})
+        show(f"simulator {sim.api_url}; operator log {operator.process.log_path}")
+        Demo(cp, sim).run()
+        if args.keep:
+            step(f"Still running. export KUBECONFIG={cp.kubeconfig}   (Ctrl-C to stop)")
+            keep_running(operator)
     step("Done: everything stopped and cleaned up.")
     return 0
 
@@ -188,5 +167,7 @@ def main() -> int:
 if __name__ == "__main__":
     try:
         raise SystemExit(main())
+    except (ControlPlaneError, ProcessError) as exc:  # their messages carry the failing log's tail
+        raise SystemExit(f"demo: {exc}")
     except KeyboardInterrupt:
         raise SystemExit(130)
