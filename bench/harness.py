@@ -1,5 +1,6 @@
 """What every benchmark needs: the control plane (with an audit log), the simulator and the operator
-as subprocesses, a watch that timestamps Ready, bulk creation, and /proc readings of the operator.
+as subprocesses (started by the test bed's launcher), a watch that timestamps Ready, bulk creation,
+and /proc readings of the operator.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import concurrent.futures
 import json
 import os
 import shutil
-import sys
+import subprocess
 import tempfile
 import threading
 import time
@@ -23,6 +24,7 @@ from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi, RbacAuthor
 from kubernetes.client.exceptions import ApiException
 
 from testbed.cluster import ControlPlane, serviceaccount_kubeconfig
+from testbed.launcher import Launcher, child_env, install_crds, operator_command
 from testbed.process import ManagedProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,14 +75,10 @@ def snapshot_operator(dest: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """os.environ without anything pointing a child at another cluster or tenant."""
-    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG" and not k.startswith("PINGONE_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    paths = [str(SOURCE_DIR)] if SOURCE_DIR else []
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (*paths, str(ROOT), env.get("PYTHONPATH", "")) if p)
-    env.update(extra or {})
-    return env
+def snapshot_env() -> dict[str, str]:
+    """PYTHONPATH that makes a child import the copy of pingone_operator (ahead of the checkout)."""
+    paths = [str(p) for p in (SOURCE_DIR, os.environ.get("PYTHONPATH")) if p]
+    return {"PYTHONPATH": os.pathsep.join(paths)} if paths else {}
 
 
 def resource_body(name: str, app_name: str) -> dict[str, Any]:
@@ -178,27 +176,21 @@ class AuditLog:
 # ------------------------------------------------------------------------------------------------
 
 class Simulator:
-    """bench/simserver.py as a subprocess, and its admin API."""
+    """A simulator from the launcher, with its admin API. Two settings differ from the defaults: an
+    application limit above PingOne's 1,000 per environment (the seeded worker counts towards it,
+    so 1,000 resources would not fit; a real tenant would use two environments), and a request log
+    that holds a whole benchmark phase (429s are counted from it)."""
 
-    def __init__(self, workdir: Path, name: str, rate_limit: float | None = None) -> None:
-        argv = [sys.executable, "-m", "bench.simserver"]
+    def __init__(self, bench: Bench, name: str, rate_limit: float | None = None) -> None:
+        args = ["--max-applications", "5000", "--request-log-size", "500000"]
         if rate_limit:
-            argv += ["--rate-limit", str(rate_limit)]
-        self.proc = ManagedProcess(name, argv, log_path=workdir / f"{name}.log", env=child_env(), cwd=ROOT)
-        self.proc.start()
-        match = self.proc.wait_for_line(r"^BENCH-SIMULATOR (\{.*\})$", timeout=60)
-        self.info = json.loads(match.group(1))
-        self.admin = httpx.Client(base_url=self.info["admin_url"], timeout=120)
+            args += ["--rate-limit", str(rate_limit)]
+        self.pingone = bench.launch.simulator(name=name, extra_args=args, timeout=60)
+        self.admin = httpx.Client(base_url=self.pingone.admin_url, timeout=120)
 
     @property
     def environment_id(self) -> str:
-        return self.info["environment_id"]
-
-    def operator_env(self) -> dict[str, str]:
-        i = self.info
-        return {"PINGONE_API_URL": i["api_url"], "PINGONE_AUTH_URL": i["auth_url"],
-                "PINGONE_ENVIRONMENT_ID": i["environment_id"], "PINGONE_CLIENT_ID": i["client_id"],
-                "PINGONE_CLIENT_SECRET": i["client_secret"], "PINGONE_TOKEN_AUTH_METHOD": "CLIENT_SECRET_JWT"}
+        return self.pingone.environment_id
 
     def counts(self) -> dict[str, Any]:
         return self.admin.get("/counts").json()
@@ -220,7 +212,7 @@ class Simulator:
 
     def stop(self) -> None:
         self.admin.close()
-        self.proc.stop(10)
+        self.pingone.stop(10)
 
 
 def count_diff(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
@@ -258,43 +250,32 @@ def classify_routes(routes: dict[str, int]) -> dict[str, int]:
 # The operator
 # ------------------------------------------------------------------------------------------------
 
-_FLAGS: list[str] | None = None
-
-
-def _optional_flags() -> list[str]:
-    """`--metrics-port 0` where the operator has a metrics endpoint (no fixed port: runs overlap)."""
-    global _FLAGS
-    if _FLAGS is None:
-        import subprocess
-
-        text = subprocess.run([sys.executable, "-m", "pingone_operator.cli", "run", "--help"], capture_output=True,
-                              text=True, env=child_env(), cwd=ROOT, timeout=60).stdout
-        _FLAGS = ["--metrics-port", "0"] if "--metrics-port" in text else []
-    return _FLAGS
+# Logged once the operator has read its settings (it has no liveness port here).
+OPERATOR_READY = r"configured: PingOne API"
 
 
 class Operator:
-    """`python -m pingone_operator.cli run --namespace NS` as a subprocess."""
+    """The launcher's `pingone-operator run --namespace NS`, as the bench's ServiceAccount, running
+    the copy of the operator's code; liveness and metrics endpoints off."""
 
     def __init__(self, bench: Bench, namespace: str, sim: Simulator, name: str, **env: str) -> None:
-        self.namespace = namespace
-        extra = {"KUBECONFIG": str(bench.operator_kubeconfig), "LOG_LEVEL": "INFO", **sim.operator_env(), **env}
-        argv = [sys.executable, "-m", "pingone_operator.cli", "run", "--namespace", namespace, "--liveness-port", "0",
-                *_optional_flags()]
-        self.proc = ManagedProcess(name, argv, log_path=bench.workdir / f"{name}.log", env=child_env(extra),
-                                   cwd=ROOT, stop_timeout=30)
+        self.bench, self.namespace, self.sim, self.name = bench, namespace, sim, name
+        self.env = {"LOG_LEVEL": "INFO", **snapshot_env(), **env}
+        self.proc: ManagedProcess | None = None
         self.started_at = 0.0
 
     def start(self, wait: bool = True) -> Operator:
         self.started_at = time.monotonic()
-        self.proc.start()
-        if wait:
-            self.proc.wait_for_line(r"configured: PingOne API", timeout=90)
+        operator = self.bench.launch.operator(
+            self.sim.pingone, self.bench.operator_kubeconfig, args=["--namespace", self.namespace],
+            extra_env=self.env, liveness=False, metrics=False, ready_line=OPERATOR_READY, ready_timeout=90,
+            wait=wait, name=self.name, stop_timeout=30)
+        self.proc = operator.process
         return self
 
     @property
     def pid(self) -> int:
-        assert self.proc.pid is not None
+        assert self.proc is not None and self.proc.pid is not None
         return self.proc.pid
 
     def rss_mb(self) -> float:
@@ -304,6 +285,7 @@ class Operator:
         return cpu_seconds(self.pid)
 
     def stop(self) -> float:
+        assert self.proc is not None
         t = time.monotonic()
         self.proc.stop(30)
         return time.monotonic() - t
@@ -421,6 +403,7 @@ class Bench:
             f"--audit-policy-file={policy}", f"--audit-log-path={self.audit.path}",
             "--audit-log-format=json", "--audit-log-maxsize=0", "--audit-log-mode=blocking",
         ], log=lambda m: progress(f"controlplane: {m}") if "ready at" in m else None)
+        self.launch = Launcher(self.workdir)
         self.operator_kubeconfig = Path()
         self.api: ApiClient | None = None
         self.watch: ReadyWatch | None = None
@@ -428,19 +411,11 @@ class Bench:
 
     def start(self) -> Bench:
         self.cp.start()
-        # The CRD generated by the copied operator (equal to crds/pingoneapplications.yaml in a
-        # clean checkout, and never out of step with the copy).
-        import subprocess
-
-        crd = subprocess.run([sys.executable, "-m", "pingone_operator.cli", "crds"], capture_output=True, text=True,
-                             env=child_env(), cwd=ROOT, timeout=120, check=True).stdout
-        self.cp.kubectl("apply", "--server-side", "-f", "-", input=crd)
-        deadline = time.monotonic() + 60
-        while self.cp.kubectl("wait", "--for=condition=Established", "--timeout=30s", f"crd/{PLURAL}.{GROUP}",
-                              check=False).returncode != 0:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the PingOneApplication CRD did not become Established")
-            time.sleep(0.5)
+        # The CRDs generated by the copied operator (equal to crds/ in a clean checkout, and never
+        # out of step with the copy).
+        crds = subprocess.run([*operator_command(), "crds"], capture_output=True, text=True,
+                              env={**child_env(), **snapshot_env()}, timeout=120, check=True).stdout
+        install_crds(self.cp, crds)
         configuration = kubernetes.client.Configuration()
         kubernetes.config.load_kube_config(config_file=str(self.cp.kubeconfig), client_configuration=configuration)
         configuration.connection_pool_maxsize = 32
@@ -464,6 +439,7 @@ class Bench:
         if self.watch:
             self.watch.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.launch.stop()
         self.cp.stop()
         if keep:
             progress(f"kept bench files (logs, audit log) in {self.workdir}")

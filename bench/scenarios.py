@@ -54,7 +54,7 @@ def _pingone_reads(kinds: dict[str, int]) -> int:
 def time_to_ready(b: Bench, p: Params) -> dict[str, Any]:
     runs = []
     for rep in range(p.reps):
-        sim = Simulator(b.workdir, f"sim-seq-{rep}")
+        sim = Simulator(b, f"sim-seq-{rep}")
         ns, base_ns = f"seq-{rep}", f"seq-baseline-{rep}"
         b.create_namespace(ns)
         b.create_namespace(base_ns)
@@ -68,9 +68,9 @@ def time_to_ready(b: Bench, p: Params) -> dict[str, Any]:
                 op_times.append(done - t)
         op.proc.stop(30)
 
-        base = Baseline(api_url=sim.info["api_url"], auth_url=sim.info["auth_url"],
-                        environment_id=sim.environment_id, client_id=sim.info["client_id"],
-                        client_secret=sim.info["client_secret"], api=b.api)
+        pingone = sim.pingone
+        base = Baseline(api_url=pingone.api_url, auth_url=pingone.auth_url, environment_id=pingone.environment_id,
+                        client_id=pingone.client_id, client_secret=pingone.client_secret, api=b.api)
         base_times = []
         for i, (name, app) in enumerate(_names("base", p.seq_n + 1)):
             t = time.monotonic()
@@ -111,7 +111,7 @@ def _seed() -> dict[str, Any]:
 def memory_small(b: Bench, p: Params) -> dict[str, Any]:
     runs = []
     for rep in range(p.reps):
-        sim = Simulator(b.workdir, f"sim-mem-{rep}")
+        sim = Simulator(b, f"sim-mem-{rep}")
         ns = f"mem-{rep}"
         b.create_namespace(ns)
         op = Operator(b, ns, sim, f"operator-mem-{rep}").start()
@@ -148,7 +148,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
     floor_calls = 3 * p.bulk_n + 1  # list + POST + GET secret per application, one token
     floor_s = floor_calls / p.rate_limit
     for rep in range(p.reps):
-        sim = Simulator(b.workdir, f"sim-bulk-{rep}", rate_limit=p.rate_limit)
+        sim = Simulator(b, f"sim-bulk-{rep}", rate_limit=p.rate_limit)
         ns = f"bulk-{rep}"
         b.create_namespace(ns)
         op = Operator(b, ns, sim, f"operator-bulk-{rep}", PINGONE_REQUESTS_PER_SECOND=str(p.bulk_rps)).start()
