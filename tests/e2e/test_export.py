@@ -51,6 +51,8 @@ def body(n: int) -> dict:
     app = {**common, **app}
     if n == 7:
         app["redirectUris"] = [LONG_URI]
+    if n == 8:
+        app["assignActorRoles"] = True  # inherits the roles of the worker that creates it
     if n == 9:
         app["template"] = {"id": "8a3e0c6e-6a43-4f0e-a7a3-6b2f5b0b2f11"}  # a field the operator does not model
     if n == 11:
@@ -146,6 +148,8 @@ def test_export_of_50_applications_applies_as_observe_only_without_drift_or_writ
         assert with_lists["attributeMappings"] == [{"name": "tier", "value": "gold"}]
         assert with_lists["signOnPolicies"] == ["Multi_Factor", "Single_Factor"]
         assert "signOnPolicies: left out, the operator would read it back differently (drift)" in err
+        roles = next(d["spec"] for d in documents if d["spec"]["name"] == "Imported App 08")["roleAssignments"]
+        assert roles and all(r["role"] and r["scope"]["type"] for r in roles)  # by name, as a spec says them
     else:  # the simulator does not serve the lists yet: said, not guessed
         assert "grants" not in with_lists and "is not exported" in err
     assert pingone_writes(admin) == []
