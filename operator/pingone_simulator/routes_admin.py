@@ -11,8 +11,9 @@ from aiohttp import web
 from . import roles
 from .clock import format_rfc3339
 from .config import FaultConfig
-from .errors import invalid_data, json_response, not_found
+from .errors import invalid_data, json_response, not_found, p1_error
 from .httputil import BadBody, read_json, state_of
+from .refusals import Refused
 from .store import LimitExceeded, ValidationFailed, secret_view
 
 ADMIN = "/_simulator"
@@ -48,6 +49,7 @@ def _handler(func):
 async def health(request: web.Request) -> web.Response:
     st = state_of(request)
     return json_response({"status": "ok", "environmentId": st.environment_id,
+                          "organizationId": st.organization_id,
                           "clientId": st.worker.client_id if st.worker else None,
                           "apiUrl": st.api_base, "authUrl": st.auth_base})
 
@@ -219,6 +221,63 @@ async def get_role_assignments(request: web.Request) -> web.Response:
     return json_response({"roleAssignments": st.role_assignments(env_id, app_id)})
 
 
+def _app_list(method: str, key: str):
+    """GET an application's list (grants, attributes, ...) without a token; 404 for an unknown app."""
+    @_handler
+    async def handle(request: web.Request) -> web.Response:
+        st, env_id, app_id = state_of(request), request.match_info["env"], request.match_info["app"]
+        if st.store.application(env_id, app_id) is None:
+            return not_found()
+        return json_response({key: getattr(st, method)(env_id, app_id)})
+    return handle
+
+
+@_handler
+async def get_resources(request: web.Request) -> web.Response:
+    st, env_id = state_of(request), request.match_info["env"]
+    if st.store.environment(env_id) is None:
+        return not_found()
+    return json_response({"resources": st.resources(env_id)})
+
+
+@_handler
+async def seed_resource(request: web.Request) -> web.Response:
+    """`{name, scopes?: [names], audience?, accessTokenValiditySeconds?, description?}` -> the resource."""
+    st, env_id = state_of(request), request.match_info["env"]
+    if st.store.environment(env_id) is None:
+        return not_found()
+    body = await _body(request)
+    try:
+        created = st.seed_resource(env_id, body.get("name"), list(body.get("scopes") or []),
+                                   audience=body.get("audience"), description=body.get("description"),
+                                   access_token_validity_seconds=body.get("accessTokenValiditySeconds"))
+    except Refused as exc:
+        return p1_error(exc.status, exc.code, exc.message, exc.details or None)
+    return json_response(created, status=201)
+
+
+@_handler
+async def seed_grant(request: web.Request) -> web.Response:
+    """`{resource: name or ID, scopes: [names or IDs]}` -> the grant."""
+    st, env_id, app_id = state_of(request), request.match_info["env"], request.match_info["app"]
+    body = await _body(request)
+    if st.store.application(env_id, app_id) is None or st.find_resource(env_id, str(body.get("resource"))) is None:
+        return not_found()
+    try:
+        created = st.seed_grant(env_id, app_id, str(body["resource"]), list(body.get("scopes") or []))
+    except Refused as exc:
+        return p1_error(exc.status, exc.code, exc.message, exc.details or None)
+    return json_response(created, status=201)
+
+
+@_handler
+async def get_sign_on_policies(request: web.Request) -> web.Response:
+    st, env_id = state_of(request), request.match_info["env"]
+    if st.store.environment(env_id) is None:
+        return not_found()
+    return json_response({"signOnPolicies": st.sign_on_policies(env_id)})
+
+
 @_handler
 async def get_roles(request: web.Request) -> web.Response:
     return json_response({"roles": [{"id": role_id, "name": name} for name, role_id in roles.ROLES.items()]})
@@ -247,4 +306,12 @@ def add_routes(app: web.Application) -> None:
     r.add_delete(f"{ADMIN}/environments/{{env}}/applications/{{app}}", delete_app)
     r.add_get(f"{ADMIN}/environments/{{env}}/applications/{{app}}/secret", get_app_secret)
     r.add_get(f"{ADMIN}/environments/{{env}}/applications/{{app}}/roleAssignments", get_role_assignments)
+    app_path = f"{ADMIN}/environments/{{env}}/applications/{{app}}"
+    r.add_get(f"{app_path}/grants", _app_list("grants", "grants"))
+    r.add_post(f"{app_path}/grants", seed_grant)
+    r.add_get(f"{app_path}/attributes", _app_list("attribute_mappings", "attributes"))
+    r.add_get(f"{app_path}/signOnPolicyAssignments", _app_list("sign_on_policy_assignments", "signOnPolicyAssignments"))
+    r.add_get(f"{ADMIN}/environments/{{env}}/resources", get_resources)
+    r.add_post(f"{ADMIN}/environments/{{env}}/resources", seed_resource)
+    r.add_get(f"{ADMIN}/environments/{{env}}/signOnPolicies", get_sign_on_policies)
     r.add_get(f"{ADMIN}/roles", get_roles)

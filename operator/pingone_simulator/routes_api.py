@@ -1,4 +1,4 @@
-"""Management API: /v1/environments/{envId}/applications[/{appId}[/secret|/roleAssignments]]."""
+"""Management API: /v1/environments/{envId}/applications[/{appId}[/secret]] (the rest: api_collections.py)."""
 
 from __future__ import annotations
 
@@ -7,32 +7,13 @@ from typing import Any
 from aiohttp import web
 
 from . import errors, listing
+from .apiauth import authorize
 from .clock import parse_rfc3339
 from .httputil import BadBody, api_base, read_json, state_of
-from .roles import assignment_view
 from .store import Application, LimitExceeded, ValidationFailed, secret_view
 
 PREFIX = "/v1/environments/{env}/applications"
 MIN_PREVIOUS, MAX_PREVIOUS = 60, 30 * 24 * 3600  # previous.expiresAt: 1 minute to 30 days ahead
-
-
-def authorize(request: web.Request, env_id: str) -> tuple[dict[str, Any] | None, web.Response | None]:
-    """401 for a missing/invalid/expired token, 403 for an unknown environment or a non-worker."""
-    st = state_of(request)
-    header = request.headers.get("Authorization", "")
-    if not header[:7].lower() == "bearer " or not header[7:].strip():
-        return None, errors.unauthenticated("The access token is missing.")
-    claims, reason = st.tokens.verify(header[7:].strip())
-    if claims is None:
-        return None, errors.unauthenticated(reason)
-    if st.store.environment(env_id) is None:
-        # PingOne answers 403, not 404, for an environment that does not exist.
-        return None, errors.forbidden(errors.NO_ACCESS_MESSAGE)
-    actor = st.store.application(claims.get("env", ""), claims.get("client_id", ""))
-    if claims.get("env") != env_id or actor is None or actor.fields.get("type") != "WORKER" \
-            or not actor.fields.get("enabled"):
-        return None, errors.forbidden()
-    return claims, None
 
 
 def _guard(request: web.Request) -> tuple[str, dict[str, Any] | None, web.Response | None]:
@@ -126,20 +107,6 @@ async def delete_application(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def read_role_assignments(request: web.Request) -> web.Response:
-    env_id, _, denied = _guard(request)
-    if denied:
-        return denied
-    app = _find(request, env_id)
-    if app is None:
-        return errors.not_found()
-    base = api_base(request)
-    items = [assignment_view(a, base, app.id) for a in app.role_assignments]
-    body = {"_links": {"self": {"href": f"{base}/environments/{env_id}/applications/{app.id}/roleAssignments"}},
-            "_embedded": {"roleAssignments": items}, "count": len(items), "size": len(items)}
-    return errors.json_response(body)
-
-
 def _secret_guard(request: web.Request) -> tuple[Application | None, web.Response | None]:
     env_id, claims, denied = _guard(request)
     if denied:
@@ -217,4 +184,3 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(PREFIX + "/{app}/secret", read_secret)
     app.router.add_post(PREFIX + "/{app}/secret", rotate_secret)
     app.router.add_delete(PREFIX + "/{app}/secret", delete_previous_secret)
-    app.router.add_get(PREFIX + "/{app}/roleAssignments", read_role_assignments)

@@ -1,10 +1,10 @@
-"""Auth server: POST /{envId}/as/token (client_credentials only)."""
+"""Auth server: POST /{envId}/as/token (client_credentials only; scopes from grants: token_scopes.py)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from . import errors
+from . import errors, token_scopes
 from .httputil import origin, state_of
 from .tokens import OAuthError, authenticate, extract_credentials
 
@@ -51,8 +51,16 @@ async def _token(request: web.Request) -> web.Response:
         raise OAuthError(400, "unsupported_grant_type", f"Grant type {grant_type!r} is not supported.")
     if "CLIENT_CREDENTIALS" not in app.fields.get("grantTypes", []):
         raise OAuthError(400, "unauthorized_client", "The application is not allowed the client_credentials grant.")
-    access_token = st.tokens.mint(env_id, app.id, issuer, origin(request))
-    body = {"access_token": access_token, "token_type": "Bearer", "expires_in": st.tokens.lifetime}
+    issue = token_scopes.resolve(list(app.grants.values()), env.resources, form.get("scope"),
+                                 app.fields.get("requestScopesForMultipleResourcesEnabled") is True)
+    if not issue.resources:
+        access_token = st.tokens.mint(env_id, app.id, issuer, origin(request))
+        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": st.tokens.lifetime}
+    else:
+        audiences = [r.audience(st.api_base) for r in issue.resources]
+        access_token = st.tokens.mint_for_resources(env_id, app.id, issuer, audiences, issue.scopes, issue.lifetime)
+        body = {"access_token": access_token, "token_type": "Bearer", "expires_in": issue.lifetime,
+                "scope": " ".join(issue.scopes)}
     return errors.json_response(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 

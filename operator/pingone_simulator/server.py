@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from . import routes_admin, routes_api, routes_token
+from . import crud, routes_admin, routes_api, routes_token
+from .api_collections import ROUTES
 from .config import SimulatorConfig
 from .httputil import STATE
 from .middleware import pipeline
@@ -23,6 +24,8 @@ def build_app(state: SimulatorState) -> web.Application:
     app[STATE] = state
     routes_token.add_routes(app)
     routes_api.add_routes(app)
+    for path, collection in ROUTES:
+        crud.add_routes(app, path, collection)
     routes_admin.add_routes(app)
     return app
 

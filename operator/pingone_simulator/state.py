@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from . import roles
+from . import grants, resources, roles, scopes, signon
 from .clock import Clock
 from .config import FILTER_MODES, FaultConfig, SimulatorConfig
 from .faults import FaultInjector, RateLimiter
@@ -42,6 +43,8 @@ class SimulatorState:
         # Replaced with the real URLs once the server listens.
         self.api_base = "http://127.0.0.1/v1"
         self.auth_base = "http://127.0.0.1"
+        # The one organization every environment belongs to (ORGANIZATION role scopes name it).
+        self.organization_id = str(uuid.uuid4())
         self.environment_id = self.store.create_environment(config.environment_id).id
         self.worker: WorkerCredentials | None = None
         if config.seed_worker:
@@ -69,9 +72,12 @@ class SimulatorState:
                         if (n := f"{self.config.worker_name}-{i}") not in taken)
         body = {"name": name, "enabled": True, "type": "WORKER", "protocol": "OPENID_CONNECT",
                 "grantTypes": grant_types or ["CLIENT_CREDENTIALS"], "tokenEndpointAuthMethod": auth_method}
-        assignments = [roles.assignment(role, env_id) for role in role_names]  # ValueError before creating
+        for role in role_names:
+            roles.role_id(role)  # ValueError before creating anything
         app = self.store.create_application(env_id, body, app_id=client_id, secret=client_secret)
-        app.role_assignments = assignments
+        app.role_assignments = [
+            roles.assignment(role, env_id, scope=roles.default_scope(role, env_id, self.organization_id, app.id))
+            for role in role_names]
         return WorkerCredentials(env_id, app.id, app.secret, auth_method)
 
     def issue_token(self, env_id: str, client_id: str) -> str:
@@ -102,6 +108,68 @@ class SimulatorState:
         """The application's role assignments (copies); [] for an unknown application."""
         app = self.store.application(env_id, app_id)
         return copy.deepcopy(app.role_assignments) if app else []
+
+    def grants(self, env_id: str, app_id: str) -> list[dict[str, Any]]:
+        """The application's resource grants (copies, no _links); [] for an unknown application."""
+        app = self.store.application(env_id, app_id)
+        return copy.deepcopy(list(app.grants.values())) if app else []
+
+    def attribute_mappings(self, env_id: str, app_id: str) -> list[dict[str, Any]]:
+        app = self.store.application(env_id, app_id)
+        return copy.deepcopy(list(app.attributes.values())) if app else []
+
+    def sign_on_policy_assignments(self, env_id: str, app_id: str) -> list[dict[str, Any]]:
+        app = self.store.application(env_id, app_id)
+        return copy.deepcopy(signon.ordered(app.sign_on_assignments)) if app else []
+
+    # -- resources, scopes, sign-on policies ---------------------------------------------
+    def resources(self, env_id: str) -> list[dict[str, Any]]:
+        """Every resource of the environment with its `scopes` (copies, no _links)."""
+        env = self.store.environment(env_id)
+        return [self._resource_dict(r) for r in env.resources.values()] if env else []
+
+    def find_resource(self, env_id: str, name_or_id: str) -> dict[str, Any] | None:
+        """A resource by name ("openid", "PingOne API", ...) or ID, with its `scopes`."""
+        resource = self._resource(env_id, name_or_id)
+        return self._resource_dict(resource) if resource else None
+
+    def seed_resource(self, env_id: str, name: str, scope_names: list[str] | tuple[str, ...] = (), *,
+                      audience: str | None = None, access_token_validity_seconds: int | None = None,
+                      description: str | None = None) -> dict[str, Any]:
+        """A CUSTOM resource with scopes, validated as POST would; raises Refused (refusals.py)."""
+        env = self.store.environments[env_id]
+        body = {"name": name, "audience": audience, "accessTokenValiditySeconds": access_token_validity_seconds,
+                "description": description}
+        resource = resources.create(env.resources, env_id, {k: v for k, v in body.items() if v is not None},
+                                    self.clock)
+        for scope_name in scope_names:
+            scopes.create(resource, {"name": scope_name}, self.clock)
+        return self._resource_dict(resource)
+
+    def seed_grant(self, env_id: str, app_id: str, resource: str, scope_names_or_ids: list[str]) -> dict[str, Any]:
+        """Grant scopes (names or IDs) of a resource (name or ID) to an application, as POST would."""
+        app = self.store.application(env_id, app_id)
+        found = self._resource(env_id, resource)
+        if app is None or found is None:
+            raise KeyError(app_id if app is None else resource)
+        ids = [s["id"] if (s := scopes.by_name(found, ref)) else ref for ref in scope_names_or_ids]
+        body = {"resource": {"id": found.id}, "scopes": [{"id": i} for i in ids]}
+        return copy.deepcopy(grants.create(app.grants, app.fields, self.store.environments[env_id].resources, body,
+                                           self.clock))
+
+    def sign_on_policies(self, env_id: str) -> list[dict[str, Any]]:
+        env = self.store.environment(env_id)
+        return copy.deepcopy(list(env.sign_on_policies.values())) if env else []
+
+    def _resource(self, env_id: str, name_or_id: str) -> resources.Resource | None:
+        env = self.store.environment(env_id)
+        if env is None:
+            return None
+        return env.resources.get(name_or_id) or env.resource_named(name_or_id)
+
+    def _resource_dict(self, resource: resources.Resource) -> dict[str, Any]:
+        return {**resources.view(resource, self.api_base, links=False),
+                "scopes": copy.deepcopy(list(resource.scopes.values()))}
 
     def application_secret(self, env_id: str, app_id: str) -> str | None:
         app = self.store.application(env_id, app_id)

@@ -1,4 +1,5 @@
-"""In-memory environments, applications and application secrets."""
+"""In-memory environments (with their resources and sign-on policies), applications (with their
+grants, attribute mappings, sign-on policy and role assignments) and application secrets."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import roles
+from . import attributes, grants, resources, roles, scopes, signon
 from .clock import Clock, format_rfc3339, later_than
 from .errors import detail
 from .validation import build_application, order_keys
@@ -47,6 +48,10 @@ class Application:
     secret: str
     previous: PreviousSecret | None = None
     role_assignments: list[dict[str, Any]] = field(default_factory=list)  # see roles.py
+    # id -> stored object (no _links); deleting the application deletes them with it.
+    grants: dict[str, dict[str, Any]] = field(default_factory=dict)  # see grants.py
+    attributes: dict[str, dict[str, Any]] = field(default_factory=dict)  # see attributes.py
+    sign_on_assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # see signon.py
     seq: int = 0  # creation order: list order, and what a list cursor points at
 
     @property
@@ -77,6 +82,11 @@ class Application:
 class Environment:
     id: str
     applications: dict[str, Application] = field(default_factory=dict)
+    resources: dict[str, resources.Resource] = field(default_factory=dict)  # see resources.py
+    sign_on_policies: dict[str, dict[str, Any]] = field(default_factory=dict)  # see signon.py
+
+    def resource_named(self, name: str) -> resources.Resource | None:
+        return next((r for r in self.resources.values() if r.fields["name"] == name), None)
 
 
 class Store:
@@ -89,7 +99,15 @@ class Store:
 
     def create_environment(self, env_id: str | None = None) -> Environment:
         env_id = env_id or str(uuid.uuid4())
-        return self.environments.setdefault(env_id, Environment(env_id))
+        if env_id not in self.environments:
+            env = self.environments[env_id] = Environment(env_id)
+            # Every PingOne environment comes with these (Ping docs, "Resource scopes"; signon.py).
+            for kind in (resources.OPENID, resources.PINGONE_API):
+                resource = resources.built_in(env_id, kind, self.clock)
+                scopes.seed(resource, self.clock)
+                env.resources[resource.id] = resource
+            signon.seed(env.sign_on_policies, env_id, self.clock)
+        return self.environments[env_id]
 
     def environment(self, env_id: str) -> Environment | None:
         return self.environments.get(env_id)
@@ -120,6 +138,7 @@ class Store:
         app = Application(fields=fields, secret=secret or new_secret(), seq=self._seq)
         if fields["type"] == "WORKER" and body.get("assignActorRoles") is not False and actor_roles:
             app.role_assignments = roles.inherit(actor_roles, env_id)
+        attributes.seed(app.attributes, app_id, self.clock)  # the CORE `sub` mapping of every OIDC app
         env.applications[app_id] = app
         return app
 
@@ -156,6 +175,29 @@ class Store:
     def delete_application(self, env_id: str, app_id: str) -> bool:
         env = self.environments.get(env_id)
         return bool(env and env.applications.pop(app_id, None))
+
+    def delete_resource(self, env: Environment, resource: resources.Resource) -> None:
+        """Grants of a deleted resource go with it [I]."""
+        resources.check_deletable(resource)
+        del env.resources[resource.id]
+        for app in env.applications.values():
+            grants.forget(app.grants, resource_id=resource.id)
+
+    def delete_scope(self, env: Environment, resource: resources.Resource, scope: dict[str, Any]) -> None:
+        """A deleted scope leaves the grants; a grant left without scopes is deleted [I]."""
+        scopes.check_deletable(resource, scope)
+        del resource.scopes[scope["id"]]
+        for app in env.applications.values():
+            grants.forget(app.grants, scope_id=scope["id"])
+
+    def delete_sign_on_policy(self, env: Environment, policy: dict[str, Any]) -> None:
+        """Assignments of a deleted policy go with it [I]."""
+        signon.check_deletable(policy)
+        del env.sign_on_policies[policy["id"]]
+        for app in env.applications.values():
+            for item_id, item in list(app.sign_on_assignments.items()):
+                if item["signOnPolicy"]["id"] == policy["id"]:
+                    del app.sign_on_assignments[item_id]
 
     def rotate_secret(self, app: Application, previous_expires_at: float | None) -> None:
         """Regenerate; keep the old secret as `previous` only when an expiry was given."""

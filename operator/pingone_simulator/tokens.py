@@ -156,12 +156,23 @@ class AccessTokens:
         self.clock = clock
         self.lifetime = lifetime
         self._key = secrets.token_bytes(32)
+        # Tokens for custom resources are signed with another key, so the management API (which
+        # only accepts PingOne API tokens) rejects them as it would a foreign audience [I].
+        self._resource_key = secrets.token_bytes(32)
 
     def mint(self, env_id: str, client_id: str, issuer: str, audience: str) -> str:
         now = int(self.clock.time())
         claims = {"iss": issuer, "sub": client_id, "aud": [audience], "client_id": client_id, "env": env_id,
                   "iat": now, "exp": now + self.lifetime, "jti": str(uuid.uuid4())}
         return jwt.encode(claims, self._key, algorithm="HS256")
+
+    def mint_for_resources(self, env_id: str, client_id: str, issuer: str, audiences: list[str], scopes: list[str],
+                           lifetime: int) -> str:
+        """A token for custom resources: `aud` their audiences, `scope` the granted scopes."""
+        now = int(self.clock.time())
+        claims = {"iss": issuer, "sub": client_id, "aud": audiences, "scope": " ".join(scopes),
+                  "client_id": client_id, "env": env_id, "iat": now, "exp": now + lifetime, "jti": str(uuid.uuid4())}
+        return jwt.encode(claims, self._resource_key, algorithm="HS256")
 
     def verify(self, token: str) -> tuple[dict[str, Any] | None, str]:
         """Return (claims, "") or (None, reason)."""
