@@ -157,3 +157,11 @@ def worker_body():
         return {k: v for k, v in body.items() if v is not None}
 
     return make
+
+
+@pytest.fixture
+async def rest(http: httpx.AsyncClient, sim: RunningSimulator):
+    """The seeded worker on the seeded environment (tests/integration/sim_api.py)."""
+    from tests.integration.sim_api import Rest
+
+    return Rest(http, sim.environment_id, sim.state.issue_token(sim.environment_id, sim.state.worker.client_id))
