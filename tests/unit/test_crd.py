@@ -5,7 +5,7 @@ import yaml
 
 import pytest
 
-from pingone_operator.api.crd import connection_crd, crd, crd_files, render_crds_yaml
+from pingone_operator.api.crd import connection_crd, crd, crd_files, render_crds_yaml, resource_crd
 from pingone_operator.api import ApplicationSettings
 
 ROOT = Path(__file__).parents[2]
@@ -62,4 +62,5 @@ def test_names_and_columns():
 
 
 def test_yaml_round_trips():
-    assert list(yaml.safe_load_all(render_crds_yaml())) == json.loads(json.dumps([crd(), connection_crd()]))
+    documents = [crd(), connection_crd(), resource_crd()]  # by file name
+    assert list(yaml.safe_load_all(render_crds_yaml())) == json.loads(json.dumps(documents))

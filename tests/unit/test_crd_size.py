@@ -18,8 +18,9 @@ import kopf
 import pytest
 
 from pingone_operator import GROUP, KIND, VERSION
-from pingone_operator.api.crd import crd
+from pingone_operator.api.crd import crd, resource_crd
 from pingone_operator.api import PingOneApplicationSpec
+from pingone_operator.api.resource import PingOneResourceSpec
 
 ANNOTATIONS_LIMIT = 262144  # Kubernetes: all annotations of an object, keys and values together
 # kopf's copy may take this much; the rest is for kopf's other annotations and the user's own
@@ -149,3 +150,13 @@ def test_no_string_list_or_object_in_the_spec_is_unbounded():
     assert unbounded({"type": "object", "properties": {"a": {"type": "string", "pattern": "^https://"}}}) == [
         "spec.a: no maxLength"
     ]
+
+
+def test_the_largest_pingoneresource_is_bounded_valid_and_fits_kopfs_annotation():
+    schema = resource_crd()["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    assert unbounded(schema) == []
+    spec = largest(schema)
+    PingOneResourceSpec.model_validate(spec)
+    assert len(spec["scopes"]) == schema["properties"]["scopes"]["maxItems"]
+    size = annotation_bytes(kopf_annotations(spec))
+    assert size < BUDGET, f"the largest PingOneResource takes {size} bytes of annotations in kopf's copy"

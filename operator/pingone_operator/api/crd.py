@@ -12,7 +12,9 @@ from typing import Any
 
 import yaml
 
-from .. import CATEGORIES, GROUP, KIND, PLURAL, SHORT_NAMES, VERSION
+from .. import (
+    CATEGORIES, GROUP, KIND, PLURAL, RESOURCE_KIND, RESOURCE_PLURAL, RESOURCE_SHORT_NAMES, SHORT_NAMES, VERSION,
+)
 from . import (
     OPERATOR_FIELDS,
     RESOURCE_RULES,
@@ -21,6 +23,7 @@ from . import (
     PingOneConnectionSpec,
     PingOneConnectionStatus,
 )
+from . import resource
 
 _DROP = {"title", "default", "$defs"}
 
@@ -140,6 +143,25 @@ def crd() -> dict[str, Any]:
                 "A PingOne OIDC application managed by pingone-operator.", columns, SHORT_NAMES, RESOURCE_RULES)
 
 
+def resource_crd() -> dict[str, Any]:
+    """The PingOneResource CRD."""
+    spec = schema_of(resource.PingOneResourceSpec)
+    spec["description"] = (
+        "Desired state: PingOne's custom resource fields (names as in PingOne's Create Resource request), its "
+        "scopes, and operator fields (" + ", ".join(resource.OPERATOR_FIELDS) + ")."
+    )
+    columns = [
+        *_ready_column(),
+        {"name": "Resource-ID", "type": "string", "jsonPath": ".status.resourceId"},
+        {"name": "Environment", "type": "string", "jsonPath": ".status.environmentId"},
+        {"name": "Audience", "type": "string", "jsonPath": ".spec.audience", "priority": 1},
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+    ]
+    return _crd(RESOURCE_KIND, RESOURCE_PLURAL, "Namespaced", spec, schema_of(resource.PingOneResourceStatus),
+                "A PingOne custom API resource and its scopes, managed by pingone-operator.", columns,
+                RESOURCE_SHORT_NAMES, resource.RESOURCE_RULES)
+
+
 def connection_crd() -> dict[str, Any]:
     """The cluster-scoped PingOneConnection CRD."""
     spec = schema_of(PingOneConnectionSpec)
@@ -161,7 +183,7 @@ def crd_files() -> dict[str, str]:
     """File name to YAML, for crds/ and the chart; `pingone-operator crds` prints them in this order."""
     return {
         f"{document['spec']['names']['plural']}.yaml": HEADER + yaml.safe_dump(document, sort_keys=False, width=120)
-        for document in (crd(), connection_crd())
+        for document in (crd(), resource_crd(), connection_crd())
     }
 
 
