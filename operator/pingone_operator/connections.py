@@ -2,9 +2,10 @@
 
 Without `spec.connectionRef` a resource uses the operator's own configuration (the default
 connection), scoped by the operator's settings like any PingOneConnection; with it, the named
-cluster-scoped PingOneConnection. plan/access.py decides; this module fetches what the decision
-needs (through the ConnectionReader port) and hands back the Reconciler bound to the connection.
-Each connection has its own client: its own token cache and rate-limit pacing.
+cluster-scoped PingOneConnection. plan/access.py decides, the same way for PingOneApplications and
+PingOneResources; this module fetches what the decision needs (through the ConnectionReader port)
+and hands back the reconciler of the resource's kind bound to the connection. Each connection has
+its own client: its own token cache and rate-limit pacing.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from .api import PingOneConnectionSpec
 from .config import PingOneSettings, Secret
 from .plan import access
 from .plan.failures import EXPECTED, classify
-from .plan.identity import environment_of
+from .plan.identity import environment_of, managed_id
+from .plan.kinds import APPLICATION
 from .plan.outcome import Failure, Resource
 from .ports import ConnectionReader, NotText
 from .reconciler import Reconciler
+from .resource_reconciler import ResourceReconciler
 
 ReconcilerFactory = Callable[[PingOneSettings], Reconciler]
 
@@ -64,10 +67,10 @@ class Connections:
         self._make_reconciler = make_reconciler
         self._cache: dict[str, tuple[str, Reconciler]] = {}  # connection name -> (fingerprint, reconciler)
 
-    async def reconciler_for(self, resource: Resource,
-                             connection: dict[str, Any] | None) -> tuple[Reconciler, access.AccessPolicy]:
-        """The Reconciler of the resource's connection, and what the connection allows, if the
-        resource may use it for what it asks.
+    async def reconciler_for(self, resource: Resource, connection: dict[str, Any] | None
+                             ) -> tuple[Reconciler | ResourceReconciler, access.AccessPolicy]:
+        """The reconciler of the resource's kind and connection, and what the connection allows,
+        if the resource may use it for what it asks.
 
         The checks come before the connection's credentials are read, and before any PingOne call.
         """
@@ -84,13 +87,15 @@ class Connections:
             policy, home = access.connection_policy(ref.name, conn), conn.environmentId
         labels = await self._reader.namespace_labels(resource.namespace) if policy.needs_labels else {}
         # The environment checked is the one the sync will use.
-        failure = access.check(policy, resource.namespace, labels, environment_of(resource, home), resource.spec)
+        failure = access.check(policy, resource.namespace, labels, environment_of(resource, home), resource.spec,
+                               resource.kind)
         if failure is None:
             reconciler = self.default if ref is None else await self._reconciler(ref.name, conn)
-            failure = access.protect_worker(reconciler.worker_id, resource.spec, resource.status.applicationId)
+            if resource.kind is APPLICATION:  # the worker is an application
+                failure = access.protect_worker(reconciler.worker_id, resource.spec, managed_id(resource))
         if failure is not None:
             raise ConnectionRefused(failure)
-        return reconciler, policy
+        return (reconciler if resource.kind is APPLICATION else reconciler.resources), policy
 
     async def verify(self, name: str, connection: dict[str, Any]) -> Failure | None:
         """Sign in with the connection's credentials; the failure if that does not work."""

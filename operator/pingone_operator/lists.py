@@ -69,6 +69,10 @@ class ListSync:
         events = [Event("Normal", "ListsUpdated", "; ".join(c.describe() for c in planned))] if planned else []
         return ListsResult(events, [])
 
+    def forget(self, env: str) -> None:
+        """The environment's resources or scopes changed: read them afresh next time."""
+        self._catalogues.pop(env, None)
+
     async def _apply(self, env: str, app_id: str, change: lists.Change) -> None:
         if change.action == "create":
             await self.pingone.create_child(env, app_id, change.kind, change.body or {})

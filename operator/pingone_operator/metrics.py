@@ -14,7 +14,8 @@ from .plan.rotation import parse_time
 REGISTRY = CollectorRegistry()
 
 RECONCILES = Counter(
-    "pingone_operator_reconciles", "Syncs of a PingOneApplication, by trigger and result (ok or a failure reason).",
+    "pingone_operator_reconciles",
+    "Syncs of a PingOneApplication or PingOneResource, by trigger and result (ok or a failure reason).",
     ["trigger", "result"], registry=REGISTRY,
 )
 PINGONE_REQUESTS = Counter(
@@ -34,11 +35,12 @@ RATE_LIMIT_WAIT_SECONDS = Counter(
     registry=REGISTRY,
 )
 DRIFT_CORRECTIONS = Counter(
-    "pingone_operator_drift_corrections", "Applications restored with a PUT after drift was found.",
+    "pingone_operator_drift_corrections", "Applications and resources restored after drift was found.",
     registry=REGISTRY,
 )
 DRIFT_DETECTED = Counter(
-    "pingone_operator_drift_detected", "Drift found on ObserveOnly applications (reported, not corrected).",
+    "pingone_operator_drift_detected",
+    "Drift found on ObserveOnly applications and resources (reported, not corrected).",
     registry=REGISTRY,
 )
 MALFORMED_RESPONSES = Counter(
@@ -77,17 +79,19 @@ def observe_rate_limit(seconds: float) -> None:
     RATE_LIMIT_WAIT_SECONDS.inc(seconds)
 
 
-def record(trigger: str, outcome: Outcome, namespace: str, name: str) -> None:
-    """One sync's outcome in the metrics."""
+def record(trigger: str, outcome: Outcome, namespace: str, name: str, *, gauges: bool = True) -> None:
+    """One sync's outcome in the metrics (`gauges`: also the per-application series)."""
     RECONCILES.labels(trigger, outcome.failure.reason if outcome.failure else "ok").inc()
-    ready = next((c for c in outcome.status.conditions or [] if c.type == "Ready"), None)
-    if ready:
-        READY.labels(namespace, name).set(1 if ready.status == "True" else 0)
     for event in outcome.events:
         if event.reason == "DriftCorrected":
             DRIFT_CORRECTIONS.inc()
         elif event.reason == "DriftDetected":
             DRIFT_DETECTED.inc()
+    if not gauges:
+        return
+    ready = next((c for c in outcome.status.conditions or [] if c.type == "Ready"), None)
+    if ready:
+        READY.labels(namespace, name).set(1 if ready.status == "True" else 0)
     rotation = outcome.status.secretRotation
     for gauge, value in ((SECRET_ROTATED, rotation and rotation.lastRotatedAt),
                          (PREVIOUS_SECRET_EXPIRY, rotation and rotation.previousExpiresAt)):

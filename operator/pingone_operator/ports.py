@@ -1,12 +1,12 @@
-"""The reconciler's two ports: PingOne's applications, and the Kubernetes side (the credentials
-Secret, the status). Protocols and the data and errors that cross them; no I/O here.
+"""The reconcilers' two ports: PingOne (applications, resources), and the Kubernetes side (the
+credentials Secret, the status). Protocols and the data and errors that cross them; no I/O here.
 
 pingone/ implements the first (PingOneClient), kube/ the second (KubeSecretStore, KubeStatusWriter).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -37,12 +37,40 @@ class PingOneApplications(Protocol):
     async def aclose(self) -> None: ...
 
 
+class PingOneResources(Protocol):
+    """A custom resource (an API) and its scopes; `list_resources` also serves applications' grants."""
+
+    async def get_resource(self, environment_id: str, resource_id: str) -> dict[str, Any]: ...
+
+    async def find_resource_by_name(self, environment_id: str, name: str) -> dict[str, Any] | None: ...
+
+    async def create_resource(self, environment_id: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def replace_resource(self, environment_id: str, resource_id: str,
+                               body: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def delete_resource(self, environment_id: str, resource_id: str) -> bool: ...
+
+    async def list_resources(self, environment_id: str) -> list[dict[str, Any]]: ...
+
+    async def list_scopes(self, environment_id: str, resource_id: str) -> list[dict[str, Any]]: ...
+
+    async def create_scope(self, environment_id: str, resource_id: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def replace_scope(self, environment_id: str, resource_id: str, scope_id: str,
+                            body: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def delete_scope(self, environment_id: str, resource_id: str, scope_id: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class StoredSecret:
     """The credentials Secret as it is in Kubernetes (ours: a foreign one raises SecretConflict)."""
 
     data: dict[str, str]
     up_to_date_metadata: bool  # owner reference to this very resource, and our labels
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 class CredentialStore(Protocol):
@@ -50,9 +78,11 @@ class CredentialStore(Protocol):
         """The Secret if it exists; raises SecretConflict if someone else owns the name."""
 
     async def write(
-        self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None
+        self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None,
+        labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None,
     ) -> str:
-        """Create or update the Secret; returns "created", "updated" or "unchanged"."""
+        """Create or update the Secret (with these extra labels and annotations; the store's own
+        labels always win); returns "created", "updated" or "unchanged"."""
 
 
 class StatusWriter(Protocol):

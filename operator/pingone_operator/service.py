@@ -19,6 +19,8 @@ from .config import OperatorSettings
 from .connections import ConnectionRefused, Connections
 from .plan import access, sync
 from .plan.conditions import set_condition
+from .plan.identity import adoption_target, managed_id
+from .plan.kinds import APPLICATION
 from .plan.outcome import Event, Failure, Outcome, Resource
 
 log = logging.getLogger("pingone_operator")
@@ -59,8 +61,8 @@ class Service:
             reconciler, policy = await self.connections.reconciler_for(resource, lookup.connection)
         except ConnectionRefused as refused:
             return sync.refused(resource, refused.failure)
-        conflict = access.adoption_conflict(resource.uid, resource.status.applicationId,
-                                            resource.spec.adoptApplicationId, lookup.claims)
+        conflict = access.adoption_conflict(resource.uid, managed_id(resource), adoption_target(resource),
+                                            lookup.claims)
         if conflict:
             return sync.refused(resource, conflict)
         async with state.lock:
@@ -68,7 +70,9 @@ class Service:
                                             policy=policy)
         if read_secret and outcome.failure is None:
             state.secret_checked = time.monotonic()
-        metrics.record(trigger, outcome, resource.namespace, resource.name)
+        # Per-object gauges are labelled by namespace and name: an application's only, so that a
+        # PingOneResource of the same name never overwrites them.
+        metrics.record(trigger, outcome, resource.namespace, resource.name, gauges=resource.kind is APPLICATION)
         return outcome
 
     def drift_reads_secret(self, state: ObjectState) -> bool:
@@ -104,18 +108,19 @@ class Service:
                 return self._abandon(resource, outcome, running_for)
             delay = outcome.failure.delay if outcome.failure.delay is not None else backoff(retry)
             outcome.failure = dataclasses.replace(outcome.failure, delay=min(delay, max(left, 1.0)))
-        else:
+        elif resource.kind is APPLICATION:
             metrics.forget(resource.namespace, resource.name)
         return outcome
 
     @staticmethod
     def _abandon(resource: Resource, outcome: Outcome, running_for: float) -> Outcome:
         """A dead PingOne (or connection) must not pin a resource in Terminating forever."""
-        message = (f"gave up deleting the PingOne application after {running_for:.0f} s: "
+        message = (f"gave up deleting the PingOne {resource.kind.noun} after {running_for:.0f} s: "
                    f"{outcome.failure.message}; it is left in PingOne")
         log.warning("deletion of %s/%s abandoned: %s", resource.namespace, resource.name, message)
         metrics.DELETIONS_ABANDONED.inc()
-        metrics.forget(resource.namespace, resource.name)
+        if resource.kind is APPLICATION:
+            metrics.forget(resource.namespace, resource.name)
         return Outcome(status=outcome.status, events=[Event("Warning", "DeleteAbandoned", message)])
 
     async def verify_connection(self, name: str, spec: dict[str, Any], status: PingOneConnectionStatus,

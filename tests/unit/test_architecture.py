@@ -14,6 +14,7 @@ LAYERS = {
     "__init__": 0, "config": 0, "api": 0,
     "plan": 1, "ports": 1, "pingone.errors": 1,  # pure decisions, and the ports' vocabulary
     "reconciler": 2, "lists": 2, "pingone": 2, "kube": 2,  # the reconciler, and the adapters of its ports
+    "base_reconciler": 2, "resource_reconciler": 2,  # the generic half, and the PingOneResource reconciler
     "connections": 3,
     "metrics": 4, "service": 4, "factory": 4, "export": 4,
     "controller": 5,

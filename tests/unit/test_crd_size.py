@@ -26,6 +26,17 @@ ANNOTATIONS_LIMIT = 262144  # Kubernetes: all annotations of an object, keys and
 # kopf's copy may take this much; the rest is for kopf's other annotations and the user's own
 # (which kopf's copy repeats).
 BUDGET = 220_000
+# Maps (keys the user chooses): the longest key their CEL rule allows, and that rule's pattern.
+MAP_KEYS = {
+    "spec.secretTemplate.data": "a" * 100,
+    "spec.secretTemplate.labels": "a" * 253 + "/" + "a" * 63,
+    "spec.secretTemplate.annotations": "a" * 253 + "/" + "a" * 63,
+}
+KEY_RULES = {
+    "spec.secretTemplate.data": "[-._a-zA-Z0-9]{1,100}",
+    "spec.secretTemplate.labels": "[a-z0-9.-]{1,253}/)?[A-Za-z0-9._-]{1,63}",
+    "spec.secretTemplate.annotations": "[a-z0-9.-]{1,253}/)?[A-Za-z0-9._-]{1,63}",
+}
 # One character of each JSON escaping cost, dearest first (kopf's json.dumps escapes non-ASCII).
 CHARACTERS = ["\U0001f600", "\u00e9", "\x00", '"', "\\", "\n", "a", "0", "A"]
 
@@ -67,6 +78,11 @@ def largest(node: dict[str, Any], path: str = "spec") -> Any:
     if "enum" in node:
         return max(node["enum"], key=cost)
     kind = node.get("type")
+    if kind == "object" and "additionalProperties" in node:
+        key = MAP_KEYS[path]  # the longest key the map's own CEL rule allows
+        assert any(KEY_RULES[path] in rule["rule"] for rule in node.get("x-kubernetes-validations", [])), path
+        value = largest(node["additionalProperties"], f"{path}[]")
+        return {f"{key[:-2]}{n:02d}": value for n in range(node["maxProperties"])}
     if kind == "object":
         return {name: largest(child, f"{path}.{name}") for name, child in node["properties"].items()}
     if kind == "array":
@@ -130,15 +146,19 @@ def unbounded(node: dict[str, Any], path: str = "spec") -> list[str]:
     """Paths of strings, lists and objects in a schema that have no upper bound."""
     found = []
     kind = node.get("type")
-    if node.get("x-kubernetes-preserve-unknown-fields") or "additionalProperties" in node:
+    if node.get("x-kubernetes-preserve-unknown-fields"):
         found.append(f"{path}: keeps unknown fields")
+    if "additionalProperties" in node:
+        if "maxProperties" not in node or path not in MAP_KEYS:
+            found.append(f"{path}: a map without maxProperties and a key rule")
+        found += unbounded(node["additionalProperties"], f"{path}[]")
     if kind == "string" and "enum" not in node and longest(node) is None:
         found.append(f"{path}: no maxLength")
     if kind == "array":
         if "maxItems" not in node:
             found.append(f"{path}: no maxItems")
         found += unbounded(node["items"], f"{path}[]")
-    if kind == "object" and "properties" not in node:
+    if kind == "object" and "properties" not in node and "additionalProperties" not in node:
         found.append(f"{path}: an object without properties")
     for name, child in node.get("properties", {}).items():
         found += unbounded(child, f"{path}.{name}")

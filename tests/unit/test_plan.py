@@ -12,7 +12,7 @@ from pingone_operator.pingone.errors import (
     AuthenticationFailed, MalformedResponse, PermissionDenied, RateLimited, ServerError, TokenRequestFailed,
     ValidationFailed,
 )
-from pingone_operator.plan import access, identity, rotation, sync
+from pingone_operator.plan import access, identity, rotation, secret, sync
 from pingone_operator.plan.failures import classify
 from pingone_operator.plan.outcome import Event, Failure, Outcome, Resource
 from pingone_operator.ports import KubernetesUnavailable, SecretConflict, SecretStoreFailed
@@ -42,9 +42,9 @@ def test_the_environment_used_is_the_specs_then_the_recorded_then_the_connection
 
 
 def test_what_to_read_first_a_recorded_id_then_an_adopted_one_then_nothing():
-    assert identity.application_to_read(resource({"applicationId": "known"}, adoptApplicationId=ENV)) == "known"
-    assert identity.application_to_read(resource(adoptApplicationId=ENV)) == ENV
-    assert identity.application_to_read(resource()) is None
+    assert identity.id_to_read(resource({"applicationId": "known"}, adoptApplicationId=ENV)) == "known"
+    assert identity.id_to_read(resource(adoptApplicationId=ENV)) == ENV
+    assert identity.id_to_read(resource()) is None
 
 
 def test_a_missing_application_fails_an_adoption_and_is_forgotten_when_it_was_ours():
@@ -122,14 +122,38 @@ def test_a_synced_status_records_identity_declared_fields_and_conditions():
     assert watching.driftedFields == ["x"] and watching.managedFields is None
 
 
-def test_the_secret_holds_pingones_secret_or_keeps_its_own_between_checks():
-    fresh = sync.credentials(resource(), app(), ENV, "https://auth", {"secret": "s", "previous": {"secret": "p"}}, {})
-    assert fresh["client-secret"] == "s" and fresh["previous-client-secret"] == "p"
-    kept = sync.credentials(resource(), app(), ENV, "https://auth", None, {"client-secret": "old", "other": "x"})
-    assert kept["client-secret"] == "old" and "other" not in kept
-    public = sync.credentials(resource(tokenEndpointAuthMethod="NONE"), app(tokenEndpointAuthMethod="NONE"), ENV,
-                              "https://auth", None, {})
-    assert "client-secret" not in public and public["token-endpoint"] == f"https://auth/{ENV}/as/token"
+def test_the_default_secret_keys_and_the_discovery_url():
+    values = secret.variables(resource(), app(), ENV, "https://auth", {"secret": "s", "previous": {"secret": "p"}})
+    data = secret.render(resource(), values)
+    assert data["client-secret"] == "s" and data["previous-client-secret"] == "p" and data["client-id"] == "app-1"
+    assert data["discovery-url"] == f"https://auth/{ENV}/as/.well-known/openid-configuration"
+    public = resource(tokenEndpointAuthMethod="NONE")
+    data = secret.render(public, secret.variables(public, app(tokenEndpointAuthMethod="NONE"), ENV, "https://a", None))
+    assert "client-secret" not in data and data["token-endpoint"] == f"https://a/{ENV}/as/token"
+
+
+def test_a_secret_template_renames_keys_adds_constants_and_is_read_back_between_checks():
+    shaped = resource(secretTemplate={"data": {"OAUTH2_PROXY_CLIENT_ID": "{{clientId}}",
+                                               "OAUTH2_PROXY_CLIENT_SECRET": "{{clientSecret}}",
+                                               "OAUTH2_PROXY_OIDC_ISSUER_URL": "{{issuer}}",
+                                               "OLD": "{{previousClientSecret}}", "PROVIDER": "oidc"},
+                                      "labels": {"team": "a"}},
+                      grants=[{"resource": "openid", "scopes": ["openid", "email"]}])
+    values = secret.variables(shaped, app(), ENV, "https://auth", {"secret": "s"})
+    data = secret.render(shaped, values)
+    assert data == {"OAUTH2_PROXY_CLIENT_ID": "app-1", "OAUTH2_PROXY_CLIENT_SECRET": "s",
+                    "OAUTH2_PROXY_OIDC_ISSUER_URL": f"https://auth/{ENV}/as", "PROVIDER": "oidc"}  # no overlap: no OLD
+    assert values["scopes"] == "openid email"
+    assert secret.kept_secret(shaped, data) == {"secret": "s"}
+    assert secret.metadata(shaped) == ({"team": "a"}, {})
+    embedded = resource(secretTemplate={"data": {"URL": "https://id:{{clientSecret}}@host"}})
+    assert secret.kept_secret(embedded, {"URL": "x"}) is None  # cannot be read back: PingOne is asked
+
+
+def test_every_default_key_names_a_documented_variable():
+    from pingone_operator.api import SECRET_VARIABLES
+
+    assert set(secret.DEFAULT_KEYS.values()) <= set(SECRET_VARIABLES)
 
 
 # --- rotation ----------------------------------------------------------------------------------

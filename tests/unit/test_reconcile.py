@@ -97,7 +97,7 @@ class FakeSecrets:
     async def read(self, resource, name):
         return StoredSecret(dict(self.secrets[name]), True) if name in self.secrets else None
 
-    async def write(self, resource, name, data, stored):
+    async def write(self, resource, name, data, stored, labels=None, annotations=None):
         self.secrets[name] = dict(data)
         return "created" if stored is None else ("unchanged" if stored.data == data else "updated")
 

@@ -11,7 +11,7 @@ from .application import (  # noqa: F401
     AccessControl, CorsSettings, KeyRotationPolicyRef, Signing, KeyRef, Kerberos, PasscodeRefreshDuration,
     CacheDuration, GooglePlay, IntegrityDetection, NumberMatching, Push, Mobile, ApplicationSettings,
     SecretRotation, ConnectionRef, Grant, AttributeMapping, RoleScope, RoleAssignmentSpec, ExclusiveLists,
-    ManagedEntries, OPERATOR_FIELDS, SPEC_RULES, RESOURCE_RULES, PingOneApplicationSpec,
+    ManagedEntries, SecretTemplate, SECRET_VARIABLES, RESERVED_LABELS, OPERATOR_FIELDS, SPEC_RULES, RESOURCE_RULES, PingOneApplicationSpec,
     PendingCreate, SecretRotationStatus, PingOneApplicationStatus, secret_name_for,
 )
 from .connection import (  # noqa: F401

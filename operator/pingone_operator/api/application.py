@@ -370,6 +370,49 @@ class ExclusiveLists(_Model):
     roleAssignments: bool = Field(False, description="Also remove role assignments this spec never declared.")
 
 
+# What a secretTemplate value may name, as {{variable}} (plan/secret.py fills them in).
+SECRET_VARIABLES = (
+    "clientId", "clientSecret", "previousClientSecret", "issuer", "authorizationUrl", "tokenUrl", "userinfoUrl",
+    "jwksUrl", "discoveryUrl", "tokenEndpointAuthMethod", "environmentId", "scopes",
+)
+SECRET_KEY = r"^[-._a-zA-Z0-9]{1,100}$"  # a Secret data key
+_TEMPLATE = "^([^{}]|\\{\\{(" + "|".join(SECRET_VARIABLES) + ")\\}\\})*$"
+RESERVED_LABELS = ("app.kubernetes.io/managed-by", "pingone-operator.dev/application")
+LABEL_KEY = r"^([a-z0-9.-]{1,253}/)?[A-Za-z0-9._-]{1,63}$"  # a label or annotation name
+LABEL_VALUE = r"^[A-Za-z0-9._-]*$"
+
+
+class SecretTemplate(_Model):
+    """The credentials Secret shaped for its consumer (oauth2-proxy, Spring, NextAuth...)."""
+
+    data: dict[str, Annotated[str, Field(max_length=256, pattern=ASCII_TEXT)]] | None = Field(
+        None, max_length=20,
+        description="The Secret's keys and values, replacing the default keys. A value is text with {{variable}} "
+        "placeholders: " + ", ".join(SECRET_VARIABLES) + ". A key whose value names previousClientSecret is "
+        "present only during a rotation's overlap.",
+        json_schema_extra=_cel(
+            ("self.all(k, k.matches('" + SECRET_KEY + "'))",
+             "secretTemplate.data: keys are Secret keys (letters, digits, '-', '_', '.'; at most 100)"),
+            ("self.all(k, self[k].matches('" + _TEMPLATE.replace("\\", "\\\\") + "'))",
+             "secretTemplate.data: a value names an unknown {{variable}} (or has a lone brace); the variables are "
+             + ", ".join(SECRET_VARIABLES)),
+        ),
+    )
+    labels: dict[str, Annotated[str, Field(max_length=63, pattern=LABEL_VALUE)]] | None = Field(
+        None, max_length=10, description="Labels added to the Secret (the operator's own labels always stay).",
+        json_schema_extra=_cel(
+            ("self.all(k, k.matches('" + LABEL_KEY + "'))", "secretTemplate.labels: keys are label names"),
+            ("!self.exists(k, k in " + str(list(RESERVED_LABELS)).replace('"', "'") + ")",
+             "secretTemplate.labels cannot set the operator's own labels"),
+        ),
+    )
+    annotations: dict[str, Annotated[str, Field(max_length=256, pattern=ASCII_TEXT)]] | None = Field(
+        None, max_length=10, description="Annotations added to the Secret.",
+        json_schema_extra=_cel(("self.all(k, k.matches('" + LABEL_KEY + "'))",
+                                "secretTemplate.annotations: keys are annotation names")),
+    )
+
+
 class ConnectionRef(_Model):
     name: str = Field(max_length=253, description="The name of a (cluster-scoped) PingOneConnection.")
 
@@ -378,6 +421,7 @@ class ConnectionRef(_Model):
 OPERATOR_FIELDS = (
     "environmentId", "deletionPolicy", "managementPolicy", "adoptApplicationId", "secretName", "secretRotation",
     "connectionRef", "grants", "attributeMappings", "signOnPolicies", "roleAssignments", "exclusive",
+    "secretTemplate",
 )
 
 SPEC_RULES = (
@@ -464,6 +508,10 @@ class PingOneApplicationSpec(ApplicationSettings):
     )
     secretRotation: SecretRotation | None = Field(
         None, description="Operator field. Rotate the client secret on a trigger change or a schedule, with an overlap."
+    )
+    secretTemplate: SecretTemplate | None = Field(
+        None, description="Operator field. Shape the credentials Secret for its consumer: key names, constant "
+        "values, labels, annotations. Default: the keys listed in the README.",
     )
     connectionRef: ConnectionRef | None = Field(
         None, description="Operator field. Use this PingOneConnection instead of the operator's own configuration."

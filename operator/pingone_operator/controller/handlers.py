@@ -15,16 +15,19 @@ from typing import Any
 import kopf
 from pydantic import ValidationError
 
-from .. import GROUP, PLURAL, VERSION, factory
-from ..api import PingOneApplicationSpec, PingOneApplicationStatus, PingOneConnectionStatus
+from .. import GROUP, PLURAL, RESOURCE_PLURAL, VERSION, factory
+from ..api import PingOneConnectionStatus
 from ..config import load_operator_settings, load_pingone_settings
 from ..pingone.pacing import current_tenant
+from ..plan.identity import adoption_target, managed_id
+from ..plan.kinds import APPLICATION, KINDS
 from ..plan.outcome import Outcome, Resource
 from ..plan.sync import status_patch
 from ..service import Lookup, ObjectState, backoff
 
 log = logging.getLogger("pingone_operator")
 RESOURCE = (GROUP, VERSION, PLURAL)
+API_RESOURCES = (GROUP, VERSION, RESOURCE_PLURAL)  # PingOneResources: the same handlers, their own index
 CONNECTIONS = (GROUP, VERSION, "pingoneconnections")
 PREFIX = GROUP
 # Not under the `pingone-operator.dev/` prefix: kopf ignores its own prefix's annotations.
@@ -60,36 +63,52 @@ def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> di
     return {app_id: (f"{namespace}/{name}", uid, bool(managed))} if app_id else None
 
 
+@kopf.index(*API_RESOURCES, id="resource_claims")
+def resource_claims(body: kopf.Body, namespace: str, name: str, uid: str,
+                    **_: Any) -> dict[str, tuple[str, str, bool]] | None:
+    """Which PingOneResource manages (or wants to adopt) which PingOne resource."""
+    managed = (body.get("status") or {}).get("resourceId")
+    resource_id = managed or (body.get("spec") or {}).get("adoptResourceId")
+    return {resource_id: (f"{namespace}/{name}", uid, bool(managed))} if resource_id else None
+
+
 @kopf.on.create(*RESOURCE, id="sync")
 @kopf.on.update(*RESOURCE, id="sync", field="spec")
+@kopf.on.create(*API_RESOURCES, id="sync")
+@kopf.on.update(*API_RESOURCES, id="sync", field="spec")
 async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
-               connection_specs: kopf.Index, **_: Any) -> None:
+               resource_claims: kopf.Index, connection_specs: kopf.Index, **_: Any) -> None:
     resource = _resource(body)
-    outcome = await memo.service.sync("change", resource, _lookup(resource, connection_specs, claims), _state(memo))
+    lookup = _lookup(resource, connection_specs, claims, resource_claims)
+    outcome = await memo.service.sync("change", resource, lookup, _state(memo))
     _deliver(outcome, resource, body, patch, retry)
 
 
 @kopf.on.resume(*RESOURCE, id="resume")
+@kopf.on.resume(*API_RESOURCES, id="resume")
 async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
-                 connection_specs: kopf.Index, reason: kopf.Reason, **_: Any) -> None:
+                 resource_claims: kopf.Index, connection_specs: kopf.Index, reason: kopf.Reason, **_: Any) -> None:
     """After a restart, finish a sync whose status never landed (kopf writes a handler's outcome in
     two patches, metadata then status: a crash between them leaves the change marked handled).
     kopf also mixes resume handlers into a change seen at start-up: `sync` handles that."""
     if reason != kopf.Reason.RESUME or _status_is_current(body) or body["metadata"].get("deletionTimestamp"):
         return
     resource = _resource(body)
-    outcome = await memo.service.sync("change", resource, _lookup(resource, connection_specs, claims), _state(memo))
+    lookup = _lookup(resource, connection_specs, claims, resource_claims)
+    outcome = await memo.service.sync("change", resource, lookup, _state(memo))
     _deliver(outcome, resource, body, patch, retry)
 
 
 @kopf.on.field(*RESOURCE, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
+@kopf.on.field(*API_RESOURCES, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
 async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index,
-                 connection_specs: kopf.Index, new: Any, **_: Any) -> None:
+                 resource_claims: kopf.Index, connection_specs: kopf.Index, new: Any, **_: Any) -> None:
     """On-demand drift check: a change of the resync annotation runs one (at most one per interval)."""
     resource = _resource(body)
-    if new is None or not resource.status.applicationId or not memo.service.resync_allowed(resource, _state(memo)):
+    if new is None or not managed_id(resource) or not memo.service.resync_allowed(resource, _state(memo)):
         return
-    outcome = await memo.service.sync("resync", resource, _lookup(resource, connection_specs, claims), _state(memo))
+    lookup = _lookup(resource, connection_specs, claims, resource_claims)
+    outcome = await memo.service.sync("resync", resource, lookup, _state(memo))
     kopf.info(body, reason="Resynced", message="drift check requested by annotation")
     _deliver(outcome, resource, body, patch, retry=0, raise_failure=False)  # the drift timer tries again
 
@@ -101,12 +120,14 @@ def _drift_delay(memo: kopf.Memo, **_: Any) -> float:
 
 @kopf.timer(*RESOURCE, id="drift", interval=load_operator_settings().drift_interval_seconds,
             initial_delay=_drift_delay, idle=5)
+@kopf.timer(*API_RESOURCES, id="drift", interval=load_operator_settings().drift_interval_seconds,
+            initial_delay=_drift_delay, idle=5)
 async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
-                connection_specs: kopf.Index, **_: Any) -> None:
+                resource_claims: kopf.Index, connection_specs: kopf.Index, **_: Any) -> None:
     resource = _resource(body)
-    if not resource.status.applicationId:
+    if not managed_id(resource):
         return  # not created yet, or a failed create: the change handler owns that
-    state, lookup = _state(memo), _lookup(resource, connection_specs, claims)
+    state, lookup = _state(memo), _lookup(resource, connection_specs, claims, resource_claims)
     outcome = await memo.service.sync("drift", resource, lookup, state, read_secret=memo.service.drift_reads_secret(state))
     # A TemporaryError makes kopf run this timer again after its delay, not a whole interval later;
     # a permanent failure is in status and an Event, and the next tick looks again.
@@ -114,12 +135,13 @@ async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int,
 
 
 @kopf.on.delete(*RESOURCE, id="cleanup")
+@kopf.on.delete(*API_RESOURCES, id="cleanup")
 async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, runtime: Any,
                   connection_specs: kopf.Index, **_: Any) -> None:
     try:
         resource = _resource(body)
     except kopf.PermanentError:
-        kopf.warn(body, reason="Orphaned", message="spec unreadable; PingOne application left in place")
+        kopf.warn(body, reason="Orphaned", message="spec unreadable; the PingOne object is left in place")
         return
     outcome = await memo.service.delete(resource, _lookup(resource, connection_specs), _state(memo),
                                         running_for=runtime.total_seconds(), retry=retry)
@@ -164,26 +186,28 @@ def _state(memo: kopf.Memo) -> ObjectState:
     return memo.object_state
 
 
-def _lookup(resource: Resource, connection_specs: kopf.Index, claims: kopf.Index | None = None) -> Lookup:
+def _lookup(resource: Resource, connection_specs: kopf.Index, claims: kopf.Index | None = None,
+            resource_claims: kopf.Index | None = None) -> Lookup:
     ref = resource.spec.connectionRef
     connection = next(iter(connection_specs.get(ref.name, [])), None) if ref else None
-    adopt = resource.spec.adoptApplicationId
-    return Lookup(connection=connection, claims=list(claims.get(adopt, [])) if claims is not None and adopt else [])
+    adopt = adoption_target(resource)
+    index = claims if resource.kind is APPLICATION else resource_claims  # each kind's ids in its own index
+    return Lookup(connection=connection, claims=list(index.get(adopt, [])) if index is not None and adopt else [])
 
 
 def _resource(body: kopf.Body) -> Resource:
-    """The resource as plain data; PingOne calls made for it are its namespace's share."""
-    meta = body["metadata"]
+    """The resource as plain data, of its kind; PingOne calls made for it are its namespace's share."""
+    meta, kind = body["metadata"], KINDS[body.get("kind") or APPLICATION.name]
     try:
-        spec = PingOneApplicationSpec.model_validate(dict(body.get("spec") or {}))
-        status = PingOneApplicationStatus.model_validate(dict(body.get("status") or {}))
+        spec = kind.spec.model_validate(dict(body.get("spec") or {}))
+        status = kind.status.model_validate(dict(body.get("status") or {}))
     except ValidationError as exc:
         # Only reachable when the CRD's schema is older than the operator; say which fields.
         fields = ", ".join(".".join(str(p) for p in e["loc"]) + f": {e['msg']}" for e in exc.errors())
         raise kopf.PermanentError(f"invalid resource: {fields}") from None
     current_tenant.set(meta["namespace"])
     return Resource(namespace=meta["namespace"], name=meta["name"], uid=meta["uid"],
-                    generation=meta.get("generation", 0), spec=spec, status=status)
+                    generation=meta.get("generation", 0), spec=spec, status=status, kind=kind)
 
 
 def _status_is_current(body: kopf.Body) -> bool:

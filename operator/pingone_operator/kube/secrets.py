@@ -58,9 +58,10 @@ class KubeSecretStore:
         return await off_loop(self._read, resource, secret_name)
 
     async def write(
-        self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None
+        self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None,
+        labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None,
     ) -> str:
-        return await off_loop(self._write, resource, secret_name, data, stored)
+        return await off_loop(self._write, resource, secret_name, data, stored, labels or {}, annotations or {})
 
     def _read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
         try:
@@ -83,15 +84,21 @@ class KubeSecretStore:
                 data.update(decode_secret_data({key: value}))
             except NotText:
                 pass  # not what we wrote (someone edited it): it differs, so the next write replaces it
-        return StoredSecret(data=data, up_to_date_metadata=same_owner and labels_ok)
+        return StoredSecret(data=data, up_to_date_metadata=same_owner and labels_ok, labels=dict(labels),
+                            annotations=dict(current.metadata.annotations or {}))
 
-    def _write(self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None) -> str:
-        if stored is not None and stored.data == data and stored.up_to_date_metadata:
+    def _write(self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None,
+               extra_labels: dict[str, str], annotations: dict[str, str]) -> str:
+        # Labels are our own (never copied from the resource: Argo CD label tracking would then
+        # claim the Secret and prune it) plus the template's, which cannot replace ours.
+        labels = {**extra_labels, **_labels(resource)}
+        if stored is not None and stored.data == data and stored.up_to_date_metadata \
+                and _contains(stored.labels, labels) and _contains(stored.annotations, annotations):
             return "unchanged"
         encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
-        # Labels are our own, never copied from the resource: Argo CD label tracking would
-        # otherwise claim the Secret and prune it.
-        metadata = {"labels": _labels(resource), "ownerReferences": [_owner_reference(resource)]}
+        metadata: dict[str, Any] = {"labels": labels, "ownerReferences": [_owner_reference(resource)]}
+        if annotations:
+            metadata["annotations"] = annotations
         try:
             if stored is None:
                 body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": encoded,
@@ -114,3 +121,7 @@ class KubeSecretStore:
 
 def _labels(resource: Resource) -> dict[str, str]:
     return {"app.kubernetes.io/managed-by": MANAGED_BY, LABEL_APPLICATION: resource.name}
+
+
+def _contains(current: dict[str, str], wanted: dict[str, str]) -> bool:
+    return all(current.get(k) == v for k, v in wanted.items())

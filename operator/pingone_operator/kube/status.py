@@ -7,7 +7,7 @@ from typing import Any
 from kubernetes.client import ApiClient, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
-from .. import GROUP, PLURAL, VERSION
+from .. import GROUP, VERSION
 from ..plan.outcome import Resource
 from ..ports import KubernetesUnavailable
 from .client import off_loop
@@ -21,7 +21,7 @@ class KubeStatusWriter:
         try:
             await off_loop(
                 self._custom.patch_namespaced_custom_object_status,
-                GROUP, VERSION, resource.namespace, PLURAL, resource.name, {"status": fields},
+                GROUP, VERSION, resource.namespace, resource.kind.plural, resource.name, {"status": fields},
             )
         except ApiException as exc:
             raise KubernetesUnavailable(f"cannot write status: HTTP {exc.status} {exc.reason}") from None

@@ -1,4 +1,4 @@
-"""An async client for PingOne's applications API.
+"""An async client for PingOne's management API: applications, their lists, resources and scopes.
 
 One shared httpx.AsyncClient (pooled connections, timeouts), a token provider, client-side pacing,
 a cap on concurrent calls, and retries that are bounded and jittered. Validation errors are never
@@ -181,9 +181,12 @@ class PingOneClient:
         return next((app for app in apps if app.get("name") == name and app.get("id")), None)
 
     def _application(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return self._with_id(method, "application", payload)
+
+    def _with_id(self, method: str, noun: str, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload.get("id"), str) or not payload["id"]:
             self._observer.malformed(method)
-            raise MalformedResponse(f"PingOne {method} answered without the application's id")
+            raise MalformedResponse(f"PingOne {method} answered without the {noun}'s id")
         return payload
 
     # --- an application's lists (grants, attributes, signOnPolicyAssignments, roleAssignments) ---
@@ -209,14 +212,60 @@ class PingOneClient:
             return False
         return True
 
-    # --- the environment's catalogues: what names in a spec stand for ---
+    # --- resources (PingOneResource) and their scopes; also what grants' names stand for ---
+
+    def _resources(self, environment_id: str) -> str:
+        return f"{self.api_url}/environments/{environment_id}/resources"
 
     async def list_resources(self, environment_id: str) -> list[dict[str, Any]]:
-        return await self._list(f"{self.api_url}/environments/{environment_id}/resources", "resources")
+        return await self._list(self._resources(environment_id), "resources")
+
+    async def get_resource(self, environment_id: str, resource_id: str) -> dict[str, Any]:
+        url = f"{self._resources(environment_id)}/{resource_id}"
+        return self._with_id("GET", "resource", await self._request("GET", url))
+
+    async def find_resource_by_name(self, environment_id: str, name: str) -> dict[str, Any] | None:
+        """Names are unique per environment: the recovery key after a lost create (as for applications)."""
+        return next((r for r in await self.list_resources(environment_id) if r.get("name") == name and r.get("id")),
+                    None)
+
+    async def create_resource(self, environment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        # Not repeated on 5xx: the caller recovers a lost answer by name.
+        answer = await self._request("POST", self._resources(environment_id), json=body, idempotent=False)
+        return self._with_id("POST", "resource", answer)
+
+    async def replace_resource(self, environment_id: str, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        url = f"{self._resources(environment_id)}/{resource_id}"
+        return self._with_id("PUT", "resource", await self._request("PUT", url, json=body))
+
+    async def delete_resource(self, environment_id: str, resource_id: str) -> bool:
+        """Delete (PingOne deletes its scopes with it); False when it was already gone."""
+        try:
+            await self._request("DELETE", f"{self._resources(environment_id)}/{resource_id}")
+        except NotFound:
+            return False
+        return True
+
+    def _scopes(self, environment_id: str, resource_id: str) -> str:
+        return f"{self._resources(environment_id)}/{resource_id}/scopes"
 
     async def list_scopes(self, environment_id: str, resource_id: str) -> list[dict[str, Any]]:
-        return await self._list(f"{self.api_url}/environments/{environment_id}/resources/{resource_id}/scopes",
-                                "scopes")
+        return await self._list(self._scopes(environment_id, resource_id), "scopes")
+
+    async def create_scope(self, environment_id: str, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        # Not repeated on 5xx: a lost answer is found on the next sync's list instead of twice.
+        return await self._request("POST", self._scopes(environment_id, resource_id), json=body, idempotent=False)
+
+    async def replace_scope(self, environment_id: str, resource_id: str, scope_id: str,
+                            body: dict[str, Any]) -> dict[str, Any]:
+        return await self._request("PUT", f"{self._scopes(environment_id, resource_id)}/{scope_id}", json=body)
+
+    async def delete_scope(self, environment_id: str, resource_id: str, scope_id: str) -> bool:
+        try:
+            await self._request("DELETE", f"{self._scopes(environment_id, resource_id)}/{scope_id}")
+        except NotFound:
+            return False
+        return True
 
     async def list_sign_on_policies(self, environment_id: str) -> list[dict[str, Any]]:
         return await self._list(f"{self.api_url}/environments/{environment_id}/signOnPolicies", "signOnPolicies")

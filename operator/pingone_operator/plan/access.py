@@ -1,14 +1,14 @@
 """Who may use which way in to PingOne, for what: the one place tenancy is decided.
 
 A connection (a PingOneConnection, or the operator's own credentials: the default connection)
-holds powerful PingOne credentials. Every field of a PingOneApplication that names something
-outside its namespace goes through `check`:
+holds powerful PingOne credentials. Every field of a PingOneApplication or PingOneResource that
+names something outside its namespace goes through `check`, the same for both kinds:
 
 - `connectionRef` and the namespace: the connection must allow the namespace;
 - the environment the sync will use (spec, else status, else the connection's own): it must be
   one the connection allows;
-- `adoptApplicationId`: adoption is an administrator's decision, off unless the connection allows
-  the namespace (and, if it lists ids, that application);
+- `adoptApplicationId` / `adoptResourceId`: adoption is an administrator's decision, off unless the
+  connection allows the namespace (and, if it lists ids, that application or resource);
 - the connection's own worker application can never be adopted or managed (`protect_worker`,
   once the connection's credentials are read).
 
@@ -21,7 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from typing import Any
+
 from ..api import NamespaceSelector, PingOneApplicationSpec, PingOneConnectionSpec
+from .kinds import APPLICATION, Kind
 from .outcome import Failure
 
 
@@ -96,19 +99,19 @@ def _refused(reason: str, message: str) -> Failure:
 
 
 def check(policy: AccessPolicy, namespace: str, labels: dict[str, str], environment: str,
-          spec: PingOneApplicationSpec) -> Failure | None:
-    """None if the resource may sync through this connection, else why not."""
+          spec: Any, kind: Kind = APPLICATION) -> Failure | None:
+    """None if the resource (a `kind.spec`) may sync through this connection, else why not."""
     if not policy.namespaces.allows(namespace, labels):
         return _refused("ConnectionDenied", f"{policy.connection} does not allow namespace {namespace!r}")
     if environment not in policy.environments:
         return _refused("ConnectionDenied", f"{policy.connection} does not allow environment {environment}")
-    adopt = spec.adoptApplicationId
+    adopt = getattr(spec, kind.adopt_field)
     if adopt and not policy.adoption.allows(namespace, labels):
         return _refused("AdoptionNotAllowed",
-                        f"{policy.connection} does not allow namespace {namespace!r} to adopt existing applications "
+                        f"{policy.connection} does not allow namespace {namespace!r} to adopt existing {kind.noun}s "
                         "(an administrator decides: see adoption in the README)")
     if adopt and policy.adoptable_ids is not None and adopt not in policy.adoptable_ids:
-        return _refused("AdoptionNotAllowed", f"{policy.connection} does not allow adopting application {adopt}")
+        return _refused("AdoptionNotAllowed", f"{policy.connection} does not allow adopting {kind.noun} {adopt}")
     return None
 
 

@@ -18,9 +18,9 @@ from .outcome import Failure
 EXPECTED = (PingOneError, SecretConflict, SecretStoreFailed, KubernetesUnavailable)
 
 
-def classify(exc: Exception) -> Failure:
+def classify(exc: Exception, noun: str = "application") -> Failure:
     if isinstance(exc, ValidationFailed):
-        return Failure("InvalidSpec", f"PingOne refused the application: {exc}", retry=False)
+        return Failure("InvalidSpec", f"PingOne refused the {noun}: {exc}", retry=False)
     if isinstance(exc, (RateLimited, TokenRequestFailed)) and exc.status == 429:
         return Failure("RateLimited", str(exc), retry=True, delay=exc.retry_after or None)
     if isinstance(exc, MalformedResponse):

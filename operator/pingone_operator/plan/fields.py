@@ -16,7 +16,8 @@ and compare as sets. Pure functions over plain data: no I/O.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -52,6 +53,17 @@ ABSENT_MEANS: dict[str, Any] = {**MODEL_DEFAULTS, REPLAY_PROTECTION: False}
 _MISSING = object()
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """PingOne's defaults for one kind of object, as three-way ownership needs them."""
+
+    reset: Mapping[str, Any]  # what a field that leaves the spec goes back to (else it is left out)
+    absent: Mapping[str, Any]  # what a field missing from a GET holds
+
+
+APPLICATION_DEFAULTS = Defaults(RESET_DEFAULTS, ABSENT_MEANS)
+
+
 def declared_fields(spec: PingOneApplicationSpec) -> dict[str, Any]:
     """The PingOne fields the user wrote in the spec, and nothing the model would default."""
     return spec.model_dump(mode="json", exclude_unset=True, exclude_none=True, exclude=set(OPERATOR_FIELDS))
@@ -77,13 +89,14 @@ def create_body(spec: PingOneApplicationSpec) -> dict[str, Any]:
     return _with_refresh_durations(body)
 
 
-def update_body(declared: dict[str, Any], observed: dict[str, Any], managed_before: Iterable[str]) -> dict[str, Any]:
+def update_body(declared: dict[str, Any], observed: dict[str, Any], managed_before: Iterable[str],
+                defaults: Defaults = APPLICATION_DEFAULTS) -> dict[str, Any]:
     """PUT: what PingOne has, with the declared fields enforced and the dropped ones reset."""
     body = {k: copy.deepcopy(v) for k, v in observed.items() if k not in SERVER_MANAGED}
     for path in field_paths(declared):
         _set(body, path, _get(declared, path))
     for path in _dropped(declared, managed_before):
-        target = _reset_value(path, observed)
+        target = _reset_value(path, observed, defaults)
         if target is _MISSING:
             _remove(body, path)
         else:
@@ -91,13 +104,14 @@ def update_body(declared: dict[str, Any], observed: dict[str, Any], managed_befo
     return _with_refresh_durations(body)
 
 
-def drifted_fields(declared: dict[str, Any], observed: dict[str, Any], managed_before: Iterable[str] = ()) -> list[str]:
+def drifted_fields(declared: dict[str, Any], observed: dict[str, Any], managed_before: Iterable[str] = (),
+                   defaults: Defaults = APPLICATION_DEFAULTS) -> list[str]:
     """Paths where PingOne differs from the spec: declared fields (a), and dropped ones not yet
     back at their default (c). Fields nobody declared (b) never count."""
-    drifted = [p for p in field_paths(declared) if _normalise(_get(declared, p)) != _observed(observed, p)]
+    drifted = [p for p in field_paths(declared) if _normalise(_get(declared, p)) != _observed(observed, p, defaults)]
     for path in _dropped(declared, managed_before):
-        target = _reset_value(path, observed)
-        if _observed(observed, path) != _normalise(None if target is _MISSING else target):
+        target = _reset_value(path, observed, defaults)
+        if _observed(observed, path, defaults) != _normalise(None if target is _MISSING else target):
             drifted.append(path)
     return sorted(drifted)
 
@@ -108,12 +122,12 @@ def _dropped(declared: dict[str, Any], managed_before: Iterable[str]) -> list[st
                   and not any(p.startswith(f"{n}.") or n.startswith(f"{p}.") for n in now))
 
 
-def _reset_value(path: str, observed: dict[str, Any]) -> Any:
-    if path not in RESET_DEFAULTS:
+def _reset_value(path: str, observed: dict[str, Any], defaults: Defaults) -> Any:
+    if path not in defaults.reset:
         return _MISSING
     if path in REFRESH_DEFAULTS and _get(observed, path) is _MISSING:
         return _MISSING  # never set, so nothing to reset (and no duration without the grant)
-    return RESET_DEFAULTS[path]
+    return defaults.reset[path]
 
 
 def _with_refresh_durations(body: dict[str, Any]) -> dict[str, Any]:
@@ -126,10 +140,10 @@ def _with_refresh_durations(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _observed(observed: dict[str, Any], path: str) -> Any:
+def _observed(observed: dict[str, Any], path: str, defaults: Defaults) -> Any:
     have = _get(observed, path)
     if have is _MISSING:
-        have = ABSENT_MEANS.get(path)  # PingOne leaves some fields out when they hold their default
+        have = defaults.absent.get(path)  # PingOne leaves some fields out when they hold their default
     return _normalise(have)
 
 

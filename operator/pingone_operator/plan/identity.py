@@ -1,13 +1,15 @@
-"""Which PingOne application a resource is: its environment, the id it knows or adopts, and
-whether an application found by name is the one its interrupted create made."""
+"""Which PingOne object a resource is (an application, or a PingOneResource's resource): its
+environment, the id it knows or adopts, and whether an object found by name is the one its
+interrupted create made. Generic over the kind (plan/kinds.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from ..api import ManagementPolicy, PendingCreate, PingOneApplicationStatus
+from ..api import ManagementPolicy, PendingCreate
 from .conditions import now_rfc3339
+from .kinds import APPLICATION, Kind
 from .outcome import Event, Failure, Resource
 from .rotation import parse_time
 
@@ -23,26 +25,40 @@ def environment_of(resource: Resource, connection_environment: str) -> str:
     return resource.spec.environmentId or resource.status.environmentId or connection_environment
 
 
-def application_to_read(resource: Resource) -> str | None:
+def managed_id(resource: Resource) -> str | None:
+    """PingOne's id of the object this resource manages, once known."""
+    return getattr(resource.status, resource.kind.id_field)
+
+
+def adoption_target(resource: Resource) -> str | None:
+    return getattr(resource.spec, resource.kind.adopt_field)
+
+
+def id_to_read(resource: Resource) -> str | None:
     """The id to GET: the one recorded, else the one to adopt; None means look up by name."""
-    return resource.status.applicationId or resource.spec.adoptApplicationId
+    return managed_id(resource) or adoption_target(resource)
 
 
 def adopted(resource: Resource, app_id: str) -> Event | None:
-    if resource.status.applicationId:
+    if managed_id(resource):
         return None
-    return Event("Normal", "Adopted", f"adopted existing application {app_id}")
+    return Event("Normal", "Adopted", f"adopted existing {resource.kind.noun} {app_id}")
 
 
 def missing(resource: Resource, app_id: str, env: str) -> Failure | Event:
-    """The id was not found: an adoption fails; a recorded application was deleted behind our back."""
-    if not resource.status.applicationId:
-        return Failure("AdoptionFailed", f"no application {app_id} in environment {env} to adopt", retry=False)
-    return Event("Warning", "ApplicationMissing", f"application {app_id} was deleted in PingOne")
+    """The id was not found: an adoption fails; a recorded object was deleted behind our back."""
+    noun = resource.kind.noun
+    if not managed_id(resource):
+        return Failure("AdoptionFailed", f"no {noun} {app_id} in environment {env} to adopt", retry=False)
+    return Event("Warning", f"{noun.capitalize()}Missing", f"{noun} {app_id} was deleted in PingOne")
 
 
-def forget_application(status: PingOneApplicationStatus) -> PingOneApplicationStatus:
-    return status.model_copy(update={"applicationId": None, "clientId": None, "updatedAt": None})
+def forget(status: Any, kind: Kind = APPLICATION) -> Any:
+    """The status without the identity of an object that is gone: the next step creates one."""
+    gone = {kind.id_field: None, "updatedAt": None}
+    if kind is APPLICATION:
+        gone["clientId"] = None
+    return status.model_copy(update=gone)
 
 
 def created_by_intent(app: dict[str, Any], intent: PendingCreate | None, env: str) -> bool:
@@ -56,13 +72,14 @@ def created_by_intent(app: dict[str, Any], intent: PendingCreate | None, env: st
 
 
 def same_name(resource: Resource, found: dict[str, Any], env: str) -> Event | Failure:
-    """An application with the spec's name exists: ours after a crash (Recovered), or a conflict."""
+    """An object with the spec's name exists: ours after a crash (Recovered), or a conflict."""
+    kind = resource.kind
     if created_by_intent(found, resource.status.pendingCreate, env):
-        return Event("Normal", "Recovered", f"found application {found['id']} created by an interrupted sync")
+        return Event("Normal", "Recovered", f"found {kind.noun} {found['id']} created by an interrupted sync")
     return Failure(
         "NameConflict",
-        f"an application named {resource.spec.name!r} already exists in environment {env} (id {found['id']}) "
-        "and this resource did not create it; set spec.adoptApplicationId to manage it, or choose another name",
+        f"an {kind.noun} named {resource.spec.name!r} already exists in environment {env} (id {found['id']}) "
+        f"and this resource did not create it; set spec.{kind.adopt_field} to manage it, or choose another name",
         retry=True,
     )
 
@@ -70,14 +87,17 @@ def same_name(resource: Resource, found: dict[str, Any], env: str) -> Event | Fa
 def create_intent(resource: Resource, env: str) -> PendingCreate | Failure:
     """What to record before the POST, or why not to create at all."""
     if resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY:
-        return Failure("NotFound", f"ObserveOnly: no application named {resource.spec.name!r} in {env}", retry=True)
+        return Failure("NotFound", f"ObserveOnly: no {resource.kind.noun} named {resource.spec.name!r} in {env}",
+                       retry=True)
     return PendingCreate(name=resource.spec.name, environmentId=env, startedAt=now_rfc3339())
 
 
-def identity(app: dict[str, Any], env: str) -> dict[str, Any]:
-    """The status fields that record which application this is: written at once."""
-    return {"applicationId": app["id"], "clientId": app.get("clientId", app["id"]), "environmentId": env,
-            "pendingCreate": None}
+def identity(app: dict[str, Any], env: str, kind: Kind = APPLICATION) -> dict[str, Any]:
+    """The status fields that record which object this is: written at once."""
+    fields = {kind.id_field: app["id"], "environmentId": env, "pendingCreate": None}
+    if kind is APPLICATION:
+        fields["clientId"] = app.get("clientId", app["id"])
+    return fields
 
 
 def protects(worker_id: str, app: dict[str, Any]) -> Failure | None:

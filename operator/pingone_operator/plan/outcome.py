@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from ..api import PingOneApplicationSpec, PingOneApplicationStatus
+from .kinds import APPLICATION, Kind
 
 
 @dataclass
@@ -14,8 +14,9 @@ class Resource:  # status is replaced as the sync writes identity and intents
     name: str
     uid: str
     generation: int
-    spec: PingOneApplicationSpec
-    status: PingOneApplicationStatus
+    spec: Any  # kind.spec
+    status: Any  # kind.status
+    kind: Kind = APPLICATION
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,6 @@ class Failure:
 
 @dataclass
 class Outcome:
-    status: PingOneApplicationStatus  # operator-owned status, complete
+    status: Any  # operator-owned status (kind.status), complete
     events: list[Event] = field(default_factory=list)
     failure: Failure | None = None

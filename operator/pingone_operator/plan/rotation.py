@@ -71,10 +71,9 @@ def rotated(state: SecretRotationStatus, expires: str | None, now: datetime) -> 
     return SecretRotationStatus(trigger=trigger, lastRotatedAt=format_time(now), previousExpiresAt=expires)
 
 
-def previous_expired(stored_keys: set[str] | frozenset[str], state: SecretRotationStatus | None,
-                     now: datetime) -> bool:
+def previous_expired(has_previous: bool, state: SecretRotationStatus | None, now: datetime) -> bool:
     """The Secret still carries a previous secret whose overlap has ended: time to drop it."""
-    if "previous-client-secret" not in stored_keys:
+    if not has_previous:
         return False
     expires = parse_time(state.previousExpiresAt if state else None)
     return expires is None or expires <= now

@@ -7,20 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..api import (
-    DeletionPolicy, ManagedEntries, ManagementPolicy, PingOneApplicationStatus, TokenEndpointAuthMethod,
-    secret_name_for,
+    DeletionPolicy, ManagedEntries, ManagementPolicy, PingOneApplicationStatus, secret_name_for,
 )
 from . import lists
 from .conditions import set_condition
-from .fields import declared_fields, drifted_fields, field_paths, update_body
+from .fields import APPLICATION_DEFAULTS, Defaults, declared_fields, drifted_fields, field_paths, update_body
+from .identity import managed_id
 from .outcome import Event, Failure, Outcome, Resource
-
-# Auth methods whose clients hold a client secret (and so need it in the Secret).
-SECRET_METHODS = frozenset({
-    TokenEndpointAuthMethod.CLIENT_SECRET_BASIC.value, TokenEndpointAuthMethod.CLIENT_SECRET_POST.value,
-    TokenEndpointAuthMethod.CLIENT_SECRET_JWT.value,
-})
-SECRET_KEYS = ("client-secret", "previous-client-secret")
 
 
 @dataclass(frozen=True)
@@ -34,13 +27,15 @@ def observe_only(resource: Resource) -> bool:
     return resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY
 
 
-def update(resource: Resource, app: dict[str, Any], *, drift_check: bool) -> Update:
-    """Three-way: declared fields enforced, dropped ones reset, undeclared ones carried over."""
-    declared = declared_fields(resource.spec)
+def update(resource: Resource, app: dict[str, Any], *, drift_check: bool, declared: dict[str, Any] | None = None,
+           defaults: Defaults = APPLICATION_DEFAULTS) -> Update:
+    """Three-way: declared fields enforced, dropped ones reset, undeclared ones carried over.
+    Another kind passes its own declared fields and PingOne's defaults for them."""
+    declared = declared_fields(resource.spec) if declared is None else declared
     watching = observe_only(resource)
     # Fields declared at the last successful sync: one that has left the spec is reset.
     managed_before = () if watching else resource.status.managedFields or ()
-    drifted = drifted_fields(declared, app, managed_before)
+    drifted = drifted_fields(declared, app, managed_before, defaults)
     if not drifted:
         return Update(drifted, None, None)
     if watching:
@@ -49,33 +44,7 @@ def update(resource: Resource, app: dict[str, Any], *, drift_check: bool) -> Upd
         return Update(drifted, None, event)
     reason = "DriftCorrected" if drift_check else "Updated"
     event = Event("Normal", reason, f"PUT to PingOne; changed: {', '.join(drifted)}")
-    return Update(drifted, update_body(declared, app, managed_before), event)
-
-
-def holds_secret(resource: Resource, app: dict[str, Any]) -> bool:
-    return app.get("tokenEndpointAuthMethod", resource.spec.tokenEndpointAuthMethod) in SECRET_METHODS
-
-
-def credentials(resource: Resource, app: dict[str, Any], env: str, auth_url: str,
-                secret: dict[str, Any] | None, kept: dict[str, str]) -> dict[str, str]:
-    """The Secret's data: where and how to get a token, and the client secret (PingOne's answer
-    `secret`, or, between secret checks, the values the Secret already holds: `kept`)."""
-    data = {
-        "client-id": app.get("clientId", app["id"]),
-        "environment-id": env,
-        "issuer": f"{auth_url}/{env}/as",
-        "token-endpoint": f"{auth_url}/{env}/as/token",
-        "token-endpoint-auth-method": app.get("tokenEndpointAuthMethod", resource.spec.tokenEndpointAuthMethod),
-    }
-    if not holds_secret(resource, app):
-        return data
-    if secret is None:
-        return {**data, **{k: v for k, v in kept.items() if k in SECRET_KEYS}}
-    data["client-secret"] = secret["secret"]
-    previous = secret.get("previous") or {}
-    if previous.get("secret"):
-        data["previous-client-secret"] = previous["secret"]
-    return data
+    return Update(drifted, update_body(declared, app, managed_before, defaults), event)
 
 
 def secret_events(events: list[Event], result: str, secret_name: str) -> list[Event]:
@@ -106,16 +75,19 @@ def synced(resource: Resource, status: PingOneApplicationStatus, app: dict[str, 
         updates["managedFields"] = field_paths(declared_fields(resource.spec))
         entries = lists.keys(resource.spec)
         updates["managedEntries"] = None if entries == ManagedEntries() else entries
-    if drifted and watching:
+    updates["conditions"] = synced_conditions(
+        resource, status, drifted, "application exists in PingOne and its credentials are in the Secret")
+    return status.model_copy(update=updates)
+
+
+def synced_conditions(resource: Resource, status: Any, drifted: list[str], ready: str) -> list[Any]:
+    """Ready, and Synced unless ObserveOnly found drift."""
+    if drifted and observe_only(resource):
         synced_ = (False, "Drifted", f"ObserveOnly: PingOne differs from spec in {', '.join(drifted)}")
     else:
         synced_ = (True, "Synced", "PingOne matches the spec")
     conditions = set_condition(status.conditions, "Synced", *synced_, resource.generation)
-    updates["conditions"] = set_condition(
-        conditions, "Ready", True, "Ready", "application exists in PingOne and its credentials are in the Secret",
-        resource.generation,
-    )
-    return status.model_copy(update=updates)
+    return set_condition(conditions, "Ready", True, "Ready", ready, resource.generation)
 
 
 def failed(resource: Resource, outcome: Outcome, failure: Failure) -> Outcome:
@@ -140,21 +112,21 @@ def paused(resource: Resource) -> Outcome:
 
 def deletion_without_pingone(resource: Resource) -> Outcome | None:
     """The outcome of a deletion that needs no PingOne call (and so no connection), if it is one."""
-    app_id = resource.status.applicationId
+    app_id, noun = managed_id(resource), resource.kind.noun
     if not app_id:
-        event = Event("Normal", "Deleted", "no PingOne application was recorded; nothing to delete")
+        event = Event("Normal", "Deleted", f"no PingOne {noun} was recorded; nothing to delete")
     elif resource.spec.managementPolicy in (ManagementPolicy.OBSERVE_ONLY, ManagementPolicy.PAUSED):
-        event = Event("Normal", "Orphaned", f"left application {app_id} in PingOne (managementPolicy)")
+        event = Event("Normal", "Orphaned", f"left {noun} {app_id} in PingOne (managementPolicy)")
     elif resource.spec.effective_deletion_policy() == DeletionPolicy.ORPHAN:
-        event = Event("Normal", "Orphaned", f"left application {app_id} in PingOne (deletionPolicy)")
+        event = Event("Normal", "Orphaned", f"left {noun} {app_id} in PingOne (deletionPolicy)")
     else:
         return None
     return Outcome(status=resource.status.model_copy(), events=[event])
 
 
 def deleted(resource: Resource, gone: bool) -> Outcome:
-    app_id = resource.status.applicationId
-    message = f"deleted application {app_id} from PingOne" if gone else f"application {app_id} was already gone"
+    app_id, noun = managed_id(resource), resource.kind.noun
+    message = f"deleted {noun} {app_id} from PingOne" if gone else f"{noun} {app_id} was already gone"
     return Outcome(status=resource.status.model_copy(), events=[Event("Normal", "Deleted", message)])
 
 
@@ -167,7 +139,7 @@ def status_patch(current: PingOneApplicationStatus, wanted: PingOneApplicationSt
 def _plain(status: PingOneApplicationStatus) -> dict[str, Any]:
     """As a merge patch says it: None removes a field, also inside an object (an old intent's keys);
     list items (conditions) are whole values, so they carry no None."""
-    return {name: _json(getattr(status, name)) for name in PingOneApplicationStatus.model_fields}
+    return {name: _json(getattr(status, name)) for name in type(status).model_fields}
 
 
 def _json(value: Any) -> Any:
