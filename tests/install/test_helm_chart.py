@@ -33,8 +33,10 @@ def cluster_rules(namespaced_mode: bool = False) -> list[dict[str, Any]]:
 
 
 NAMESPACED_RULES = [
-    {"apiGroups": ["pingone-operator.dev"], "resources": ["pingoneapplications"], "verbs": ["list", "watch", "patch"]},
-    {"apiGroups": ["pingone-operator.dev"], "resources": ["pingoneapplications/status"], "verbs": ["patch"]},
+    {"apiGroups": ["pingone-operator.dev"], "resources": ["pingoneapplications", "pingoneresources"],
+     "verbs": ["list", "watch", "patch"]},
+    {"apiGroups": ["pingone-operator.dev"], "resources": ["pingoneapplications/status", "pingoneresources/status"],
+     "verbs": ["patch"]},
     # OwnerReferencesPermissionEnforcement: blockOwnerDeletion on the Secret's owner reference.
     {"apiGroups": ["pingone-operator.dev"], "resources": ["pingoneapplications/finalizers"], "verbs": ["update"]},
     {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
@@ -214,6 +216,8 @@ def test_aggregated_roles_for_people(render):
     assert edit["metadata"]["labels"]["rbac.authorization.k8s.io/aggregate-to-edit"] == "true"
     assert edit["metadata"]["labels"]["rbac.authorization.k8s.io/aggregate-to-admin"] == "true"
     assert "pingoneapplications/status" not in edit["rules"][0]["resources"]
+    assert {"pingoneapplications", "pingoneresources"} <= set(edit["rules"][0]["resources"])
+    assert {"pingoneresources", "pingoneresources/status"} <= set(view["rules"][0]["resources"])
     off = render({"rbac": {"aggregateToDefaultRoles": False}})
     assert [o["metadata"]["name"] for o in off if o["kind"] == "ClusterRole"] == ["pingone-operator"]
 

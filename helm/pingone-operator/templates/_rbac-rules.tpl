@@ -30,14 +30,15 @@ Rules on namespaced objects; in a ClusterRole (all namespaces) or in one Role pe
 {{- define "pingone-operator.rules.namespaced" -}}
 # kopf: list+watch the resources it handles; PATCH for its finalizer and progress annotations.
 - apiGroups: ["pingone-operator.dev"]
-  resources: ["pingoneapplications"]
+  resources: ["pingoneapplications", "pingoneresources"]
   verbs: ["list", "watch", "patch"]
-# kopf and the operator: status (conditions, applicationId, clientId) through the subresource.
+# kopf and the operator: status (conditions, applicationId, resourceId) through the subresource.
 - apiGroups: ["pingone-operator.dev"]
-  resources: ["pingoneapplications/status"]
+  resources: ["pingoneapplications/status", "pingoneresources/status"]
   verbs: ["patch"]
 # OwnerReferencesPermissionEnforcement: the Secret's ownerReference to its PingOneApplication sets
 # blockOwnerDeletion, which needs update on the owner's finalizers. Nothing is updated through it.
+# (PingOneResources own no Secret: kopf's finalizer on them is a PATCH, granted above.)
 - apiGroups: ["pingone-operator.dev"]
   resources: ["pingoneapplications/finalizers"]
   verbs: ["update"]
