@@ -21,7 +21,7 @@ def cluster(api_client, namespace, crd) -> Cluster:  # noqa: F811
 
 @pytest.fixture
 def run_operator(operator_factory, namespace, crd):  # noqa: F811
-    """run_operator(simulator, namespaces=None, **env) -> OperatorHandle watching `namespaces` (default: the test's)."""
+    """run_operator(simulator, namespaces=None, **env) -> Operator (testbed.launcher) watching `namespaces` (default: the test's)."""
 
     def start(sim, namespaces=None, wait=True, **env):
         args = []
