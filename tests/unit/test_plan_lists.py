@@ -104,6 +104,9 @@ def test_roles_only_as_allowed_by_the_connection_and_held_by_the_worker():
     allowed = access.default_policy(ENV, roles=["Identity Data Read Only"])
     assert access.check_roles(allowed, s, CATALOGUE.roles, held) is None
     assert access.check_roles(allowed, s, CATALOGUE.roles, set()).reason == "RoleNotHeld"
+    admin_roles = lists.Catalogue(roles={**CATALOGUE.roles, "Identity Data Admin": "role-ida"}).roles
+    assert access.check_roles(allowed, s, admin_roles, {("role-ida", "ENVIRONMENT", ENV)}) is None  # read-only variant
+    assert access.check_roles(allowed, s, admin_roles, {("role-ida", "ENVIRONMENT", "elsewhere")}).reason == "RoleNotHeld"
     other_env = PingOneApplicationSpec.model_validate({**WORKER, "roleAssignments": [
         {"role": "Identity Data Read Only", "scope": {"type": "ENVIRONMENT", "id": "0e1d2c3b-4a59-4687-9a1b-2c3d4e5f6a7b"}}]})
     assert access.check_roles(allowed, other_env, CATALOGUE.roles, held).reason == "RoleNotAllowed"

@@ -136,6 +136,15 @@ def adoption_conflict(resource_uid: str, managed_id: str | None, adopt_id: str |
     return None
 
 
+# Ping docs, "Roles Management": "you cannot assign roles that you do not have yourself", except
+# the read-only variant of a role you have.
+READ_ONLY_OF = {
+    "Identity Data Read Only": ("Identity Data Admin",),
+    "Configuration Read Only": ("Environment Admin",),
+    "DaVinci Admin Read Only": ("DaVinci Admin",),
+}
+
+
 def check_roles(policy: AccessPolicy, spec: PingOneApplicationSpec, roles: dict[str, str],
                 worker_holds: set[tuple[str, str, str]]) -> Failure | None:
     """Roles for a WORKER: only those the connection allows, in environments it allows, and never
@@ -148,9 +157,10 @@ def check_roles(policy: AccessPolicy, spec: PingOneApplicationSpec, roles: dict[
                             "(an administrator lists allowed roles in allowedRoles)")
         if scope.type == "ENVIRONMENT" and scope.id not in policy.environments:
             return _refused("RoleNotAllowed", f"{where}: {policy.connection} does not allow environment {scope.id}")
-        role_id = roles.get(assignment.role)
-        held = {(r, t, i) for r, t, i in worker_holds if r == role_id}
-        if (role_id, scope.type, scope.id) not in held and not any(t == "ORGANIZATION" for _, t, _ in held):
+        # PingOne lets an actor give a role it holds, or the read-only variant of one it holds.
+        givers = {roles.get(assignment.role)} | {roles.get(r) for r in READ_ONLY_OF.get(assignment.role, ())}
+        held = {(r, t, i) for r, t, i in worker_holds if r in givers}
+        if not any((t, i) == (scope.type, scope.id) or t == "ORGANIZATION" for _, t, i in held):
             return _refused("RoleNotHeld", f"{where}: the operator's worker does not hold {assignment.role!r} for "
                             f"{scope.type} {scope.id}, so it cannot give it")
     return None
