@@ -37,8 +37,9 @@ import kubernetes
 from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi
 from kubernetes.client.exceptions import ApiException
 
+from pingone_operator.api import OPERATOR_FIELDS  # the spec's fields that are not PingOne's
+
 GROUP, VERSION, PLURAL, KIND = "pingone-operator.dev", "v1alpha1", "pingoneapplications", "PingOneApplication"
-OPERATOR_FIELDS = {"environmentId", "deletionPolicy", "managementPolicy", "adoptApplicationId", "secretName"}
 
 
 def _b64url(data: bytes) -> str:

@@ -119,7 +119,9 @@ class Demo:
         step("Apply every example in examples/: one of each application type and auth method")
         for path in sorted(EXAMPLES.glob("*.yaml")):
             if path.name not in SKIPPED_EXAMPLES:
-                show(self.kubectl("apply", "-n", NAMESPACE, "-f", str(path)))
+                # Examples that name the environment say ENVIRONMENT_ID: here, the simulator's.
+                text = path.read_text().replace("ENVIRONMENT_ID", env)
+                show(self.kubectl("apply", "-n", NAMESPACE, "-f", "-", input=text))
         wait_for(self.all_ready, "every example Ready", timeout=90)
         show(self.kubectl("get", "p1app", "-n", NAMESPACE, "-o", "wide"))
         step("Their Secrets' keys (client-secret only for the CLIENT_SECRET_* methods)")
@@ -154,7 +156,9 @@ def main() -> int:
 
         step("Starting the PingOne simulator and the operator (signing in with CLIENT_SECRET_JWT)")
         sim = launch.simulator()
-        operator = launch.operator(sim, cp.kubeconfig, extra_env={"DRIFT_INTERVAL_SECONDS": "5"})
+        # The administrator lets WORKER applications be given the read-only role (the worker example).
+        operator = launch.operator(sim, cp.kubeconfig, extra_env={
+            "DRIFT_INTERVAL_SECONDS": "5", "DEFAULT_CONNECTION_ALLOWED_ROLES": "Identity Data Read Only"})
         show(f"simulator {sim.api_url}; operator log {operator.process.log_path}")
         Demo(cp, sim).run()
         if args.keep:

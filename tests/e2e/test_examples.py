@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 import yaml
 
+from pingone_operator.api import OPERATOR_FIELDS
 from tests.e2e.helpers import ROOT, condition, ready, wait_for
 from tests.e2e.helpers import create_app
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 SECRET_METHODS = {"CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "CLIENT_SECRET_JWT"}
-OPERATOR_FIELDS = {"environmentId", "deletionPolicy", "managementPolicy", "adoptApplicationId", "secretName"}
 PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
+ENVIRONMENT_PLACEHOLDER = "ENVIRONMENT_ID"  # examples that name the environment say so
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -77,10 +78,11 @@ def test_private_key_jwt_example_has_a_valid_rsa_public_jwks() -> None:
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example_becomes_ready(path: Path, simulator, control_plane, kube, admin, operator) -> None:
-    obj = load(path)
+def test_example_becomes_ready(path: Path, simulator, control_plane, kube, admin, start_operator) -> None:
+    start_operator(DEFAULT_CONNECTION_ALLOWED_ROLES="Identity Data Read Only")  # the worker example's role
+    text = path.read_text().replace(ENVIRONMENT_PLACEHOLDER, admin.env)
+    obj = yaml.safe_load(text)
     name, spec = obj["metadata"]["name"], obj["spec"]
-    text = path.read_text()
     if spec.get("adoptApplicationId") == PLACEHOLDER_ID:
         pingone_fields = {k: v for k, v in spec.items() if k not in OPERATOR_FIELDS}
         existing = asyncio.run(create_app(simulator, pingone_fields))
