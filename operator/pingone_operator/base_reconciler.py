@@ -76,7 +76,7 @@ class BaseReconciler:
         intent = identity.create_intent(resource, env)
         stop_on(intent)
         # Recorded before the POST: after a crash, it tells our own object from a stranger's.
-        await self._write_status_now(resource, outcome, {"pendingCreate": intent.model_dump(mode="json")})
+        await self._write_status_now(resource, outcome, identity.creating(resource, intent))
         try:
             created = await self._create(env, resource)
         except EXPECTED as exc:

@@ -106,17 +106,23 @@ def test_deletion_by_policy_and_state(status, fields, needs_pingone, reason):
 
 
 def test_paused_and_refused_outcomes():
-    assert {c.type: c.reason for c in sync.paused(resource()).status.conditions} == {"Synced": "Paused"}
+    paused = {c.type: (c.status, c.reason) for c in sync.paused(resource()).status.conditions}
+    assert paused["Synced"] == ("False", "Paused") and paused["Reconciling"][0] == paused["Stalled"][0] == "False"
     refused = sync.refused(resource(), Failure("ConnectionDenied", "no", retry=True))
-    assert {c.type: c.status for c in refused.status.conditions} == {"Ready": "False", "Synced": "False"}
+    assert {c.type: c.status for c in refused.status.conditions} == {
+        "Ready": "False", "Synced": "False", "Reconciling": "True", "Stalled": "False"}  # kstatus: InProgress
+    assert refused.status.observedGeneration == 3  # observed, and failed
     assert refused.events[-1].reason == "ConnectionDenied"
+    stalled = sync.refused(resource(), Failure("InvalidSpec", "no", retry=False))
+    assert {c.type: c.status for c in stalled.status.conditions}["Stalled"] == "True"  # kstatus: Failed
 
 
 def test_a_synced_status_records_identity_declared_fields_and_conditions():
     status = sync.synced(resource(), PingOneApplicationStatus(), app(), ENV, [])
     assert (status.applicationId, status.environmentId, status.observedGeneration) == ("app-1", ENV, 3)
     assert "description" in status.managedFields and "pkceEnforcement" not in status.managedFields
-    assert {c.type: c.status for c in status.conditions} == {"Ready": "True", "Synced": "True"}
+    assert {c.type: c.status for c in status.conditions} == {
+        "Ready": "True", "Synced": "True", "Reconciling": "False", "Stalled": "False"}
     assert sync.status_patch(status, status) == {}
     watching = sync.synced(resource(managementPolicy="ObserveOnly"), PingOneApplicationStatus(), app(), ENV, ["x"])
     assert watching.driftedFields == ["x"] and watching.managedFields is None

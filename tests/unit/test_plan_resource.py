@@ -131,7 +131,7 @@ def test_a_synced_status_records_identity_declared_fields_scopes_and_conditions(
         ("r-1", "u", ENV, 2)
     assert status.managedFields == ["audience", "name"]
     assert status.managedScopes == ["orders:read", "orders:write"]
-    assert {c.type: c.status for c in status.conditions} == {"Ready": "True", "Synced": "True"}
+    assert {c.type: c.status for c in status.conditions} == {"Ready": "True", "Synced": "True", "Reconciling": "False", "Stalled": "False"}
     assert sync.status_patch(status, status) == {}
     watching = plan.synced(resource(managementPolicy="ObserveOnly"), PingOneResourceStatus(), found(), ENV,
                            ["scopes[orders:read]"])

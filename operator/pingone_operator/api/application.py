@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .common import (
     ASCII_TEXT, HTTPS_URL, INT32_MAX, LISTED_URI, MAX_JWKS, MAX_POST_LOGOUT_URIS, MAX_URIS, MOBILE_ID, NAME, ORIGIN,
-    PINGONE_ID, TOKEN, URI, Condition, StrEnum, _cel,
+    PINGONE_ID, TOKEN, URI, CONDITIONS, Condition, StrEnum, _cel,
 )
 
 
@@ -595,7 +595,8 @@ class PingOneApplicationStatus(BaseModel):
         None, description="Set while a create request is in flight; lets the operator recover its own application after a crash."
     )
     secretRotation: SecretRotationStatus | None = Field(None, description="The last client-secret rotation.")
-    conditions: list[Condition] | None = Field(None, description="Ready and Synced conditions.")
+    conditions: list[Condition] | None = Field(
+        None, max_length=8, description="Ready, Synced, Reconciling and Stalled.", json_schema_extra=CONDITIONS)
 
 
 def secret_name_for(resource_name: str, spec: PingOneApplicationSpec) -> str:

@@ -48,9 +48,17 @@ class StrEnum(str, Enum):
 
 
 class Condition(BaseModel):
-    type: str = Field(description="Ready or Synced.")
+    """metav1.Condition's shape and bounds."""
+
+    type: str = Field(max_length=316, pattern=r"^([a-z0-9.-]{1,253}/)?[A-Za-z]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$",
+                      description="Ready, Synced, Reconciling or Stalled.")
     status: Literal["True", "False", "Unknown"] = Field(description="True, False or Unknown.")
-    reason: str = Field(description="A CamelCase reason.")
-    message: str = Field("", description="Human-readable detail, e.g. PingOne's own error message.")
-    lastTransitionTime: str = Field(description="When status last changed (RFC 3339).")
+    reason: str = Field(max_length=1024, description="A CamelCase reason.")
+    message: str = Field("", max_length=32768, description="Human-readable detail, e.g. PingOne's own error message.")
+    lastTransitionTime: str = Field(json_schema_extra={"format": "date-time"},
+                                    description="When status last changed (RFC 3339).")
     observedGeneration: int | None = Field(None, description="The generation this condition is about.")
+
+
+# kstatus and server-side apply: conditions are a map keyed by type.
+CONDITIONS = {"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]}

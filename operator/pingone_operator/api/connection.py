@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .common import URI, Condition, _cel
+from .common import CONDITIONS, URI, Condition, _cel
 
 
 class SecretKeyRef(BaseModel):
@@ -83,4 +83,5 @@ class PingOneConnectionSpec(BaseModel):
 
 
 class PingOneConnectionStatus(BaseModel):
-    conditions: list[Condition] | None = Field(None, description="Ready: the credentials sign in to PingOne.")
+    conditions: list[Condition] | None = Field(
+        None, max_length=8, description="Ready: the credentials sign in to PingOne.", json_schema_extra=CONDITIONS)

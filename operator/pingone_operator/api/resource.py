@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from .application import ConnectionRef, DeletionPolicy, ManagementPolicy, PendingCreate
-from .common import NAME, PINGONE_ID, TOKEN, Condition, _cel
+from .common import CONDITIONS, NAME, PINGONE_ID, TOKEN, Condition, _cel
 
 # OpenAPI `Resource.accessTokenValiditySeconds`: "default is 3600 ... minimum 300 ... maximum 2592000".
 MIN_TOKEN_SECONDS, DEFAULT_TOKEN_SECONDS, MAX_TOKEN_SECONDS = 300, 3600, 2592000
@@ -134,4 +134,5 @@ class PingOneResourceStatus(BaseModel):
     pendingCreate: PendingCreate | None = Field(
         None, description="Set while a create request is in flight; lets the operator recover its own resource after a crash."
     )
-    conditions: list[Condition] | None = Field(None, description="Ready and Synced conditions.")
+    conditions: list[Condition] | None = Field(
+        None, max_length=8, description="Ready, Synced, Reconciling and Stalled.", json_schema_extra=CONDITIONS)

@@ -34,3 +34,15 @@ def set_condition(
         observedGeneration=generation,
     )
     return sorted([c for c in conditions or [] if c.type != type_] + [new], key=lambda c: c.type)
+
+
+def progress(conditions: list[Condition] | None, phase: str, reason: str, message: str,
+             generation: int | None) -> list[Condition]:
+    """kstatus's conditions (Flux, kpt, cli-utils read these): Reconciling=True while the operator
+    is still working on the spec (creating, or retrying a transient failure), Stalled=True when it
+    cannot go on until the spec changes; both False once done. `phase`: done, working or stalled."""
+    working, stalled = phase == "working", phase == "stalled"
+    conditions = set_condition(conditions, "Reconciling", working, reason if working else "Done",
+                               message if working else "nothing left to do", generation)
+    return set_condition(conditions, "Stalled", stalled, reason if stalled else "Progressing",
+                         message if stalled else "no failure that needs a spec change", generation)

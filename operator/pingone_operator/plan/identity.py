@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..api import ManagementPolicy, PendingCreate
-from .conditions import now_rfc3339
+from .conditions import now_rfc3339, progress
 from .kinds import APPLICATION, Kind
 from .outcome import Event, Failure, Resource
 from .rotation import parse_time
@@ -90,6 +90,14 @@ def create_intent(resource: Resource, env: str) -> PendingCreate | Failure:
         return Failure("NotFound", f"ObserveOnly: no {resource.kind.noun} named {resource.spec.name!r} in {env}",
                        retry=True)
     return PendingCreate(name=resource.spec.name, environmentId=env, startedAt=now_rfc3339())
+
+
+def creating(resource: Resource, intent: PendingCreate) -> dict[str, Any]:
+    """The status written before the POST: the intent, and Reconciling=True (kstatus: InProgress)."""
+    conditions = progress(resource.status.conditions, "working", "Creating",
+                          f"creating it in environment {intent.environmentId}", resource.generation)
+    return {"pendingCreate": intent.model_dump(mode="json"), "observedGeneration": resource.generation,
+            "conditions": [c.model_dump(mode="json", exclude_none=True) for c in conditions]}
 
 
 def identity(app: dict[str, Any], env: str, kind: Kind = APPLICATION) -> dict[str, Any]:

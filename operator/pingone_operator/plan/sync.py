@@ -10,7 +10,7 @@ from ..api import (
     DeletionPolicy, ManagedEntries, ManagementPolicy, PingOneApplicationStatus, secret_name_for,
 )
 from . import lists
-from .conditions import set_condition
+from .conditions import progress, set_condition
 from .fields import APPLICATION_DEFAULTS, Defaults, declared_fields, drifted_fields, field_paths, update_body
 from .identity import managed_id
 from .outcome import Event, Failure, Outcome, Resource
@@ -87,6 +87,7 @@ def synced_conditions(resource: Resource, status: Any, drifted: list[str], ready
     else:
         synced_ = (True, "Synced", "PingOne matches the spec")
     conditions = set_condition(status.conditions, "Synced", *synced_, resource.generation)
+    conditions = progress(conditions, "done", "Ready", ready, resource.generation)
     return set_condition(conditions, "Ready", True, "Ready", ready, resource.generation)
 
 
@@ -95,7 +96,11 @@ def failed(resource: Resource, outcome: Outcome, failure: Failure) -> Outcome:
     conditions = set_condition(outcome.status.conditions, "Synced", False, failure.reason, failure.message,
                                resource.generation)
     conditions = set_condition(conditions, "Ready", False, failure.reason, failure.message, resource.generation)
-    return Outcome(status=outcome.status.model_copy(update={"conditions": conditions}),
+    conditions = progress(conditions, "working" if failure.retry else "stalled", failure.reason, failure.message,
+                          resource.generation)
+    # Observed, even though it failed: kstatus tells "not seen yet" from "seen and failed" by this.
+    update = {"conditions": conditions, "observedGeneration": resource.generation}
+    return Outcome(status=outcome.status.model_copy(update=update),
                    events=[*outcome.events, Event("Warning", failure.reason, failure.message)], failure=failure)
 
 
@@ -107,7 +112,9 @@ def refused(resource: Resource, failure: Failure) -> Outcome:
 def paused(resource: Resource) -> Outcome:
     conditions = set_condition(resource.status.conditions, "Synced", False, "Paused",
                                "managementPolicy is Paused: no PingOne calls", resource.generation)
-    return Outcome(status=resource.status.model_copy(update={"conditions": conditions}))
+    conditions = progress(conditions, "done", "Paused", "managementPolicy is Paused", resource.generation)
+    return Outcome(status=resource.status.model_copy(update={"conditions": conditions,
+                                                             "observedGeneration": resource.generation}))
 
 
 def deletion_without_pingone(resource: Resource) -> Outcome | None:
