@@ -1,4 +1,5 @@
-"""examples/: every file is a ready-to-apply PingOneApplication that the operator makes Ready.
+"""examples/: every file is a ready-to-apply PingOneApplication (after the PingOneResources it is
+granted, if any) that the operator makes Ready.
 
 Each example is applied as it is (into the test's namespace) with the operator running against
 the PingOne simulator; it must become Ready with a clientId, PingOne must hold what the spec says,
@@ -27,8 +28,13 @@ PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
 ENVIRONMENT_PLACEHOLDER = "ENVIRONMENT_ID"  # examples that name the environment say so
 
 
+def documents(text: str) -> list[dict[str, Any]]:
+    return list(yaml.safe_load_all(text))
+
+
 def load(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())
+    """The example's PingOneApplication."""
+    return next(d for d in documents(path.read_text()) if d["kind"] == "PingOneApplication")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -43,15 +49,16 @@ def test_examples_cover_every_application_type_and_auth_method() -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example_is_one_commented_resource_without_a_namespace(path: Path) -> None:
+def test_example_is_one_commented_application_without_a_namespace(path: Path) -> None:
     text = path.read_text()
     assert text.startswith("# "), "each example starts with a comment saying what it shows"
-    docs = list(yaml.safe_load_all(text))
-    assert len(docs) == 1
-    obj = docs[0]
-    assert obj["apiVersion"] == "pingone-operator.dev/v1alpha1" and obj["kind"] == "PingOneApplication"
-    assert "namespace" not in obj["metadata"], "examples are applied with -n"
-    assert "status" not in obj
+    docs = documents(text)
+    # One application, after the PingOneResources it is granted (an API and its client in one file).
+    assert [d["kind"] for d in docs] == ["PingOneResource"] * (len(docs) - 1) + ["PingOneApplication"]
+    for obj in docs:
+        assert obj["apiVersion"] == "pingone-operator.dev/v1alpha1"
+        assert "namespace" not in obj["metadata"], "examples are applied with -n"
+        assert "status" not in obj
 
 
 def test_examples_have_distinct_names() -> None:
@@ -81,17 +88,24 @@ def test_private_key_jwt_example_has_a_valid_rsa_public_jwks() -> None:
 def test_example_becomes_ready(path: Path, simulator, control_plane, kube, admin, start_operator) -> None:
     start_operator(DEFAULT_CONNECTION_ALLOWED_ROLES="Identity Data Read Only")  # the worker example's role
     text = path.read_text().replace(ENVIRONMENT_PLACEHOLDER, admin.env)
-    obj = yaml.safe_load(text)
+    obj = next(d for d in documents(text) if d["kind"] == "PingOneApplication")
+    apis = [d["metadata"]["name"] for d in documents(text) if d["kind"] == "PingOneResource"]
     name, spec = obj["metadata"]["name"], obj["spec"]
     if spec.get("adoptApplicationId") == PLACEHOLDER_ID:
         pingone_fields = {k: v for k, v in spec.items() if k not in OPERATOR_FIELDS}
         existing = asyncio.run(create_app(simulator, pingone_fields))
         text = text.replace(PLACEHOLDER_ID, existing["id"])
         spec = {**spec, "adoptApplicationId": existing["id"]}
+    if apis:
+        control_plane.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+                              "crd/pingoneresources.pingone-operator.dev")
     # Applied as a file, as a user would: kubectl apply -n <ns> -f examples/<file>
     control_plane.kubectl("apply", "-n", kube.ns, "-f", "-", input=text)
 
-    live = wait_for(lambda: ready(kube, name), timeout=60, what=f"{path.name} Ready")
+    for api in apis:
+        wait_for(lambda: condition(kube.get("p1res", api)).get("status") == "True", what=f"{api} Ready")
+    # A grant of a resource created at the same time may wait for the next try (UnknownReference).
+    live = wait_for(lambda: ready(kube, name), timeout=90 if apis else 60, what=f"{path.name} Ready")
     status = live["status"]
     assert status["clientId"]
     assert condition(live, "Synced")["status"] == "True", condition(live, "Synced")
