@@ -76,3 +76,40 @@ async def test_a_pause_holds_every_tenant():
     pacer.pause(2)
     await pacer.wait_unpaused()
     assert clock.slept >= 7
+
+
+async def test_connections_to_one_host_share_its_budget_and_its_429_pause():
+    from pingone_operator.config import PingOneSettings, Secret
+    from pingone_operator.pingone import pacing
+    from pingone_operator.pingone.client import PingOneClient
+
+    def client(client_id, host):
+        return PingOneClient.from_settings(PingOneSettings(
+            api_url=f"https://{host}/v1", auth_url=f"https://auth.{host}", environment_id="e", client_id=client_id,
+            client_secret=Secret("s"), requests_per_second=20))
+
+    one, two, elsewhere = client("a", "api.shared.test"), client("b", "api.shared.test"), client("c", "api.other.test")
+    try:
+        assert one._pacer is two._pacer is pacing.for_host("api.shared.test", 99)
+        assert elsewhere._pacer is not one._pacer
+        assert one._own_pacer is not two._own_pacer  # each connection's own rate caps its share
+        one._pacer.pause(30)
+        assert two._pacer._paused_until == one._pacer._paused_until  # PingOne's 429 is per source IP
+    finally:
+        for c in (one, two, elsewhere):
+            await c.aclose()
+
+
+async def test_turns_rotate_between_connections_as_well_as_namespaces():
+    clock = FakeClock()
+    pacer = RequestPacer(rate=10, burst=1, clock=clock, sleep=clock.sleep)
+    order = []
+
+    async def call(group, label):
+        current_tenant.set("same-namespace")
+        await pacer.acquire(group)
+        order.append(label)
+
+    await asyncio.gather(*(asyncio.create_task(call("busy-connection", f"busy{n}")) for n in range(10)),
+                         asyncio.create_task(call("quiet-connection", "quiet")))
+    assert order.index("quiet") <= 2

@@ -92,6 +92,7 @@ class TokenProvider:
         self._http = http
         self._token_url = token_url
         self._client_id = client_id
+        self.client_id = client_id  # not a secret: it names the connection in the host's rotation
         self._secret = client_secret
         self._method = method
         self._clock = clock

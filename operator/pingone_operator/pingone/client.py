@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -30,6 +31,7 @@ from .errors import (
     ValidationFailed,
     error_from_response,
 )
+from . import pacing
 from .pacing import RequestPacer
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ class PingOneClient:
         http: httpx.AsyncClient,
         *,
         pacer: RequestPacer | None = None,
+        own_pacer: RequestPacer | None = None,
         max_concurrency: int = 16,
         retry: RetryPolicy = RetryPolicy(),
         observer: Observer | None = None,
@@ -82,6 +85,8 @@ class PingOneClient:
         self.tokens = tokens
         self._http = http
         self._pacer = pacer
+        self._own_pacer = own_pacer
+        self._group = tokens.client_id  # this connection, in the host's rotation
         self._slots = asyncio.Semaphore(max_concurrency)
         self._retry = retry
         self._observer = observer or Observer()
@@ -98,7 +103,10 @@ class PingOneClient:
             limits=httpx.Limits(max_connections=settings.max_concurrency * 2),
             headers={"User-Agent": "pingone-operator"},
         )
-        pacer = RequestPacer(settings.requests_per_second)
+        # One budget per API host, shared with every other connection to it; this connection's
+        # own rate caps its share.
+        pacer = pacing.for_host(urlsplit(settings.api_url).netloc, settings.requests_per_second)
+        own = RequestPacer(settings.requests_per_second)
         tokens = TokenProvider(
             http,
             settings.token_url,
@@ -112,6 +120,7 @@ class PingOneClient:
             tokens,
             http,
             pacer=pacer,
+            own_pacer=own,
             max_concurrency=settings.max_concurrency,
             **kwargs,
         )
@@ -345,8 +354,10 @@ class PingOneClient:
 
     async def _send_once(self, method: str, url: str, json: Body, params: dict[str, str] | None) -> dict[str, Any]:
         token = await self.tokens.token()
-        if self._pacer:  # the turn first (fair between namespaces), then a connection slot
-            await self._pacer.acquire()
+        if self._own_pacer:  # this connection's own rate first...
+            await self._own_pacer.acquire()
+        if self._pacer:  # ...then its turn at the host (fair between connections and namespaces)
+            await self._pacer.acquire(self._group)
         async with self._slots:
             if self._pacer:  # right before sending: a 429 pause also holds requests queued for a slot
                 await self._pacer.wait_unpaused()

@@ -1,6 +1,8 @@
 """Client-side pacing, so the operator stays under PingOne's rate limit instead of bouncing off it,
-and shares it fairly: waiting requests are served round-robin by tenant (namespace), so one
-namespace's burst of creates cannot starve another namespace's single one."""
+and shares it fairly. PingOne limits requests per source IP, so every client of one API host
+(every connection to it) shares one budget and one 429 pause (`for_host`); waiting requests are
+served round-robin by connection and namespace, so one namespace's burst of creates cannot starve
+another's single one, nor one connection another's."""
 
 from __future__ import annotations
 
@@ -41,12 +43,13 @@ class RequestPacer:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def acquire(self) -> None:
-        """Wait for this caller's turn: its tenant's turn in the rotation, and a token."""
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(current_tenant.get(), deque()).append(waiter)
-        if self._dispatcher is None or self._dispatcher.done():
-            self._dispatcher = asyncio.create_task(self._dispatch())
+    async def acquire(self, group: str = "") -> None:
+        """Wait for this caller's turn: its (group, namespace)'s turn in the rotation, and a token."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiting.setdefault(f"{group}/{current_tenant.get()}", deque()).append(waiter)
+        if self._dispatcher is None or self._dispatcher.done() or self._dispatcher.get_loop() is not loop:
+            self._dispatcher = loop.create_task(self._dispatch())
         await waiter
 
     async def wait_unpaused(self) -> None:
@@ -91,3 +94,14 @@ class RequestPacer:
                 self._tokens -= 1
                 return
             await self._sleep((1 - self._tokens) / self.rate)
+
+
+_HOSTS: dict[str, RequestPacer] = {}
+
+
+def for_host(host: str, rate: float) -> RequestPacer:
+    """The one pacer of a PingOne API host; the first client to ask sets its rate (the operator's
+    own connection, from PINGONE_REQUESTS_PER_SECOND, is made first)."""
+    if host not in _HOSTS:
+        _HOSTS[host] = RequestPacer(rate)
+    return _HOSTS[host]
