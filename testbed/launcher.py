@@ -27,10 +27,9 @@ from typing import Any, Protocol
 
 from .process import ManagedProcess, ProcessError, free_port
 
-__all__ = ["CRD_NAMES", "Launcher", "Operator", "Simulator", "child_env", "install_crds", "operator_command"]
+__all__ = ["Launcher", "Operator", "Simulator", "child_env", "install_crds", "operator_command"]
 
 ROOT = Path(__file__).resolve().parents[1]
-CRD_NAMES = ("pingoneapplications.pingone-operator.dev", "pingoneconnections.pingone-operator.dev")
 # The simulator's first line: "PingOne simulator listening: PINGONE_API_URL=... PINGONE_AUTH_URL=... ...".
 SIMULATOR_READY = re.compile(r"PINGONE_API_URL=(?P<api>\S+)\s+PINGONE_AUTH_URL=(?P<auth>\S+)")
 # Its test endpoints (request log, faults, counts) live under the auth URL (routes_admin.ADMIN).
@@ -57,12 +56,23 @@ def child_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def install_crds(cluster: Any, manifests: str | None = None, timeout: str = "60s") -> None:
-    """Apply the operator's CRDs (crds/, or `manifests` as YAML text) and wait until both are Established."""
-    if manifests is None:
-        cluster.kubectl("apply", "--server-side", "-f", str(ROOT / "crds"))
-    else:
-        cluster.kubectl("apply", "--server-side", "-f", "-", input=manifests)
-    cluster.kubectl("wait", "--for=condition=Established", f"--timeout={timeout}", *(f"crd/{n}" for n in CRD_NAMES))
+    """Apply the operator's CRDs (crds/, or `manifests` as YAML text) and wait until each is Established."""
+    source = "-" if manifests is not None else str(ROOT / "crds")
+    cluster.kubectl("apply", "--server-side", "-f", source, input=manifests)
+    cluster.kubectl("wait", "--for=condition=Established", f"--timeout={timeout}", "-f", source, input=manifests)
+
+
+def _listen(run_args: list[str], endpoint: str, enabled: bool, path: str) -> str | None:
+    """Add `--<endpoint>-port`: a free loopback port, or 0 (off). Nothing if `run_args` name a port.
+    Returns the endpoint's URL when this added one."""
+    if any(a.startswith(f"--{endpoint}-port") for a in run_args):
+        return None
+    if not enabled:
+        run_args += [f"--{endpoint}-port", "0"]
+        return None
+    port = free_port()
+    run_args += [f"--{endpoint}-port", str(port), f"--{endpoint}-host", "127.0.0.1"]
+    return f"http://127.0.0.1:{port}{path}"
 
 
 class Spawn(Protocol):
@@ -80,7 +90,7 @@ class Simulator:
     auth_url: str
     environment_id: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # kept out of assertion messages and logs
     auth_method: str
     process: ManagedProcess = field(repr=False)
 
@@ -258,21 +268,8 @@ class Launcher:
             else:
                 env[key] = str(value)
         run_args = list(args) if args is not None else ["--all-namespaces"]
-        liveness_url = metrics_url = None
-        if not any(a.startswith("--liveness-port") for a in run_args):
-            if liveness:
-                port = free_port()
-                run_args += ["--liveness-port", str(port), "--liveness-host", "127.0.0.1"]
-                liveness_url = f"http://127.0.0.1:{port}/healthz"
-            else:
-                run_args += ["--liveness-port", "0"]
-        if not any(a.startswith("--metrics-port") for a in run_args):
-            if metrics:
-                port = free_port()
-                run_args += ["--metrics-port", str(port), "--metrics-host", "127.0.0.1"]
-                metrics_url = f"http://127.0.0.1:{port}/metrics"
-            else:
-                run_args += ["--metrics-port", "0"]
+        liveness_url = _listen(run_args, "liveness", liveness, "/healthz")
+        metrics_url = _listen(run_args, "metrics", metrics, "/metrics")
         proc = self._start(name, [*operator_command(), "run", *run_args], env, stop_timeout)
         operator = Operator(proc, liveness_url=liveness_url, metrics_url=metrics_url, ready_line=ready_line,
                             ready_timeout=ready_timeout)
