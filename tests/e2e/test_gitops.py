@@ -23,12 +23,13 @@ import yaml
 from tests.e2e.helpers import SEED, Kube, application, condition, ready, wait_for
 from tests.e2e.conftest import DRIFT
 from tests.e2e.helpers import create_app
-from tests.gitops.argocd_lua import HEALTH_DIR, load_cases, run_health
+from tests.gitops.argocd_lua import CONNECTION_DIR, HEALTH_DIR, load_cases, run_health
 
 pytestmark = pytest.mark.e2e
 
 CAPTURE = os.environ.get("PINGONE_CAPTURE_ARGOCD_TESTDATA", "") not in ("", "0")
 CASES = {case["inputPath"]: case["healthStatus"] for case in load_cases()}
+CONNECTION_CASES = {case["inputPath"]: case["healthStatus"] for case in load_cases(CONNECTION_DIR)}
 FINALIZER = "pingone-operator.dev/finalizer"
 DIFFBASE = "pingone-operator.dev/last-handled-configuration"
 ARGO_MANAGER = "argocd-controller"  # the field manager Argo CD's server-side apply uses
@@ -48,27 +49,29 @@ def sanitized(obj: dict[str, Any]) -> dict[str, Any]:
     annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
     if not annotations:
         meta.pop("annotations", None)
-    meta["namespace"] = "team-a"
+    if "namespace" in meta:  # cluster-scoped objects (PingOneConnection) have none
+        meta["namespace"] = "team-a"
     return obj
 
 
-def check_health(obj: dict[str, Any], testdata: str) -> dict[str, Any]:
+def check_health(obj: dict[str, Any], testdata: str, health_dir=HEALTH_DIR) -> dict[str, Any]:
     """health.lua on the live object gives the status health_test.yaml expects for `testdata`
     (and, with the open libraries, the same result); with CAPTURE, write the object there."""
     path = f"testdata/{testdata}.yaml"
-    assert path in CASES, f"{path} is not a case in health_test.yaml"
-    health = run_health(obj)
-    assert health == run_health(obj, sandboxed=False)
-    assert health["status"] == CASES[path]["status"], (health, CASES[path])
+    cases = CASES if health_dir == HEALTH_DIR else CONNECTION_CASES
+    assert path in cases, f"{path} is not a case in {health_dir.name}/health_test.yaml"
+    health = run_health(obj, health_dir=health_dir)
+    assert health == run_health(obj, sandboxed=False, health_dir=health_dir)
+    assert health["status"] == cases[path]["status"], (health, cases[path])
     if CAPTURE:
-        (HEALTH_DIR / path).write_text(yaml.safe_dump(sanitized(obj), sort_keys=False, width=4096))
-        record_expected_message(path, health["message"])
+        (health_dir / path).write_text(yaml.safe_dump(sanitized(obj), sort_keys=False, width=4096))
+        record_expected_message(path, health["message"], health_dir)
     return health
 
 
-def record_expected_message(path: str, message: str) -> None:
+def record_expected_message(path: str, message: str, health_dir=HEALTH_DIR) -> None:
     """Capture mode: the new object's message becomes the case's expected message."""
-    test_file = HEALTH_DIR / "health_test.yaml"
+    test_file = health_dir / "health_test.yaml"
     spec = yaml.safe_load(test_file.read_text())
     for case in spec["tests"]:
         if case["inputPath"] == path:
@@ -187,6 +190,61 @@ def test_health_token_endpoint_outage_is_progressing_not_degraded(kube, admin, o
                    what="Ready=False")
     assert condition(obj)["reason"] in ("PingOneUnavailable", "RateLimited"), condition(obj)
     assert run_health(obj)["status"] == "Progressing"
+
+
+def test_health_suspended_when_paused(kube, admin, operator):
+    """Paused from the start (no Ready condition ever) and paused after Ready: both Suspended."""
+    kube.apply(application("paused-app", managementPolicy="Paused"))
+    obj = wait_for(reason_is(kube, "paused-app", "Paused", "Synced"), what="Synced=False Paused")
+    assert check_health(obj, "suspended-paused")["message"].startswith("Paused: ")
+    assert admin.writes() == []  # Paused: no PingOne call
+
+    kube.apply(application("shared-web-app"))
+    wait_for(lambda: ready(kube, "shared-web-app"), what="Ready")
+    kube.apply(application("shared-web-app", managementPolicy="Paused"))
+    obj = wait_for(lambda: (o := reason_is(kube, "shared-web-app", "Paused", "Synced")())
+                   and condition(o, "Synced").get("observedGeneration") == 2 and o, what="paused")
+    check_health(obj, "suspended-paused-after-ready")
+
+
+def connection(name: str, simulator, secret: str, namespace: str) -> dict[str, Any]:
+    return {"apiVersion": "pingone-operator.dev/v1alpha1", "kind": "PingOneConnection", "metadata": {"name": name},
+            "spec": {"apiUrl": simulator.api_url, "authUrl": simulator.auth_url,
+                     "environmentId": simulator.environment_id, "credentialsSecret": {"name": secret},
+                     "allowedNamespaces": [namespace]}}
+
+
+def test_connection_health(control_plane, simulator, namespace, crd, operator_factory):
+    """Before the operator: Progressing; credentials that sign in: Healthy; a missing Secret or a
+    wrong secret: Degraded (a person has to fix them)."""
+    suffix = namespace[-6:]
+    names = {state: f"conn-{state}-{suffix}" for state in ("ok", "missing", "wrong")}
+    control_plane.kubectl("create", "secret", "generic", "worker", "-n", namespace,
+                          f"--from-literal=client-id={simulator.client_id}",
+                          f"--from-literal=client-secret={simulator.client_secret}")
+    control_plane.kubectl("create", "secret", "generic", "wrong-worker", "-n", namespace,
+                          f"--from-literal=client-id={simulator.client_id}", "--from-literal=client-secret=nope")
+    secrets = {"ok": "worker", "missing": "no-such-secret", "wrong": "wrong-worker"}
+
+    def get(state: str) -> dict[str, Any]:
+        return json.loads(control_plane.kubectl("get", "p1conn", names[state], "-o", "json").stdout)
+
+    try:
+        for state, name in names.items():
+            control_plane.kubectl("apply", "-f", "-", input=json.dumps(connection(name, simulator, secrets[state],
+                                                                                  namespace)))
+        check_health(get("ok"), "progressing-not-yet-verified", CONNECTION_DIR)
+        operator_factory(extra_env={"OPERATOR_NAMESPACE": namespace}, args=["--namespace", namespace])
+        obj = wait_for(lambda: condition(o := get("ok")).get("status") == "True" and o, what="connection Ready")
+        check_health(obj, "healthy", CONNECTION_DIR)
+        obj = wait_for(lambda: condition(o := get("missing")).get("reason") == "ConnectionInvalid" and o,
+                       what="ConnectionInvalid")
+        check_health(obj, "degraded-secret-missing", CONNECTION_DIR)
+        obj = wait_for(lambda: condition(o := get("wrong")).get("reason") == "AuthenticationFailed" and o,
+                       what="AuthenticationFailed")
+        check_health(obj, "degraded-authentication-failed", CONNECTION_DIR)
+    finally:
+        control_plane.kubectl("delete", "p1conn", *names.values(), "--wait=false", check=False)
 
 
 def _create_app_sync(simulator, body: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CUSTOMIZATIONS = REPO_ROOT / "argocd" / "resource_customizations"
 HEALTH_DIR = CUSTOMIZATIONS / "pingone-operator.dev" / "PingOneApplication"
 HEALTH_LUA = HEALTH_DIR / "health.lua"
+CONNECTION_DIR = CUSTOMIZATIONS / "pingone-operator.dev" / "PingOneConnection"
+ACTIONS_DIR = HEALTH_DIR / "actions"
 VALID_STATUSES = {"Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown"}
 
 # What argocd-cm scripts may use (base + package + table + safe os); everything else goes.
@@ -62,19 +64,50 @@ def _to_lua(lua: Any, value: Any) -> Any:
     return value
 
 
-def run_health(obj: dict[str, Any], *, script: str | None = None, sandboxed: bool = True) -> dict[str, Any]:
+def _from_lua(lua: Any, value: Any) -> Any:
+    """Like Argo CD's luajson.Encode: a table with keys 1..n is a list (an empty one too), others maps."""
+    if lua.eval("type")(value) != "table":
+        return value
+    items = dict(value.items())
+    if all(isinstance(k, int) for k in items) and sorted(items) == list(range(1, len(items) + 1)):
+        return [_from_lua(lua, items[k]) for k in sorted(items)]
+    return {k: _from_lua(lua, v) for k, v in items.items()}
+
+
+def _run(obj: dict[str, Any], script: str, sandboxed: bool) -> tuple[Any, Any]:
+    """(the Lua runtime, what `script` returned), with `obj` set as Argo CD sets it."""
+    lua = lua51.LuaRuntime(register_eval=False, register_builtins=False)
+    if sandboxed:
+        lua.execute(_SANDBOX)
+    lua.globals()["obj"] = _to_lua(lua, obj)
+    result = lua.execute(script)
+    if lua.eval("type")(result) != "table":
+        raise TypeError(f"expect table output from Lua script, not {lua.eval('type')(result)}")
+    return lua, result
+
+
+def run_action_discovery(obj: dict[str, Any], *, script: str | None = None,
+                         sandboxed: bool = True) -> dict[str, dict[str, Any]]:
+    """The actions discovery.lua offers for `obj`: {name: {"disabled": ..., ...}}."""
+    lua, result = _run(obj, script if script is not None else (ACTIONS_DIR / "discovery.lua").read_text(), sandboxed)
+    actions = _from_lua(lua, result)
+    return actions if isinstance(actions, dict) else {}
+
+
+def run_action(obj: dict[str, Any], action: str, *, sandboxed: bool = True) -> dict[str, Any]:
+    """The object the action returns (Argo CD patches the live object to it)."""
+    lua, result = _run(obj, (ACTIONS_DIR / action / "action.lua").read_text(), sandboxed)
+    return _from_lua(lua, result)
+
+
+def run_health(obj: dict[str, Any], *, script: str | None = None, sandboxed: bool = True,
+               health_dir: Path = HEALTH_DIR) -> dict[str, Any]:
     """The health status the script returns for `obj`: {"status": ..., "message": ...}.
 
     Like Argo CD, a status outside the valid set becomes Unknown ("Lua returned an invalid health
     status"); a script error or a non-table return raises.
     """
-    lua = lua51.LuaRuntime(register_eval=False, register_builtins=False)
-    if sandboxed:
-        lua.execute(_SANDBOX)
-    lua.globals()["obj"] = _to_lua(lua, obj)
-    result = lua.execute(script if script is not None else HEALTH_LUA.read_text())
-    if lua.eval("type")(result) != "table":
-        raise TypeError(f"expect table output from Lua script, not {lua.eval('type')(result)}")
+    _, result = _run(obj, script if script is not None else (health_dir / "health.lua").read_text(), sandboxed)
     health = {k: v for k, v in {"status": result["status"], "message": result["message"]}.items() if v is not None}
     if health.get("status") not in VALID_STATUSES:
         return {"status": "Unknown", "message": "Lua returned an invalid health status"}

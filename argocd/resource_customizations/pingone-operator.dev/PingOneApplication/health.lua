@@ -53,6 +53,17 @@ if metadata.deletionTimestamp ~= nil then
   return hs
 end
 
+-- managementPolicy: Paused, and the operator has seen it (its Synced condition says so for this
+-- generation): Suspended, whatever Ready said before, because nothing will change until unpaused.
+local synced = findCondition(status, "Synced")
+if synced ~= nil and synced.reason == "Paused" and
+    (synced.observedGeneration == nil or metadata.generation == nil or
+     synced.observedGeneration >= metadata.generation) then
+  hs.status = "Suspended"
+  hs.message = describe(synced)
+  return hs
+end
+
 if ready == nil then
   hs.status = "Progressing"
   hs.message = "Waiting for the operator to reconcile the application"
@@ -72,7 +83,6 @@ if metadata.generation ~= nil and (observed == nil or observed < metadata.genera
 end
 
 if ready.status == "True" then
-  local synced = findCondition(status, "Synced")
   if synced ~= nil and synced.status == "False" then
     -- ObserveOnly: the application exists, but PingOne differs from the spec and the operator
     -- will not change it. Someone has to reconcile the spec (or switch to Manage).
