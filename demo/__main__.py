@@ -129,6 +129,24 @@ class Demo:
                                           "app.kubernetes.io/managed-by=pingone-operator", "-o", "json"))["items"]
         for secret in secrets:
             show(f"{secret['metadata']['name']:32} {' '.join(sorted(secret['data']))}")
+        self.token_with_granted_scopes("orders-client-oidc", "orders:read orders:write", "orders:admin")
+
+    def token_with_granted_scopes(self, secret_name: str, granted: str, not_granted: str) -> None:
+        step(f"The service client signs in with only its Secret: a token for {granted!r}, none for {not_granted!r}")
+        secret = json.loads(self.kubectl("get", "secret", secret_name, "-n", NAMESPACE, "-o", "json"))
+        data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+        for scope in (granted, not_granted):
+            form = {"grant_type": "client_credentials", "scope": scope}
+            if data["token-endpoint-auth-method"] == "CLIENT_SECRET_POST":
+                form.update(client_id=data["client-id"], client_secret=data["client-secret"])
+                answer = httpx.post(data["token-endpoint"], data=form, timeout=10)
+            else:
+                answer = httpx.post(data["token-endpoint"], data=form, auth=(data["client-id"], data["client-secret"]),
+                                    timeout=10)
+            body = answer.json()
+            shown = f"scope={body.get('scope')!r} token_type={body.get('token_type')}" if answer.status_code == 200 \
+                else f"error={body.get('error')!r}"
+            show(f"POST {data['token-endpoint']} scope={scope!r} -> {answer.status_code} {shown}")
 
     def all_ready(self) -> bool:
         items = json.loads(self.kubectl("get", "p1app", "-n", NAMESPACE, "-o", "json"))["items"]
