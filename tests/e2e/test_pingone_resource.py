@@ -5,6 +5,7 @@ policy, tenancy as for applications, built-ins never managed, and a client grant
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -14,7 +15,7 @@ from pingone_operator.config import load_pingone_settings
 from pingone_operator.pingone.client import PingOneClient
 
 from tests.e2e.conftest import DRIFT
-from tests.e2e.helpers import API_VERSION, application, condition, ready, secret_data, wait_for
+from tests.e2e.helpers import API_VERSION, ROOT, SEED, application, condition, ready, secret_data, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -103,8 +104,9 @@ def test_scopes_three_way_and_drift(simulator, kube, admin, operator):
     # Drift: a deleted scope and a changed audience come back at the next check.
     read_id = next(s["id"] for s in in_pingone(admin, rid)["scopes"] if s["name"] == "orders:read")
     behind_the_back(simulator, lambda c, env: c.delete_scope(env, rid, read_id))
-    kept = {k: v for k, v in in_pingone(admin, rid).items() if k in ("name", "description", "accessTokenValiditySeconds")}
-    behind_the_back(simulator, lambda c, env: c.replace_resource(env, rid, {**kept, "audience": "https://else.example"}))
+    kept = {k: in_pingone(admin, rid)[k] for k in ("name", "description", "accessTokenValiditySeconds")}
+    moved = {**kept, "audience": "https://else.example"}
+    behind_the_back(simulator, lambda c, env: c.replace_resource(env, rid, moved))
     wait_for(lambda: "orders:read" in scopes_of(admin, rid)
              and in_pingone(admin, rid)["audience"] == "https://orders.example.com",
              timeout=4 * float(DRIFT) + 30, what="drift restored")
@@ -157,3 +159,25 @@ def test_a_client_granted_two_of_its_scopes_becomes_ready(simulator, kube, admin
     assert answer.status_code == 200, answer.text
     assert set(answer.json()["scope"].split()) == {"orders:read", "orders:write"}
     assert answer.json()["expires_in"] == 900  # the resource's accessTokenValiditySeconds
+
+
+def test_an_operator_running_before_the_crd_exists_serves_applications_then_resources(
+        control_plane, kube, admin, start_operator):
+    # `helm upgrade` never installs a new CRD: the operator may start before it exists. (Tests run
+    # one at a time; earlier tests' PingOneResources, whose operators are gone, lose their finalizers
+    # so that the CRD can go.)
+    leftovers = json.loads(control_plane.kubectl("get", "p1res", "-A", "-o", "json").stdout)["items"]
+    for obj in leftovers:
+        control_plane.kubectl("patch", "p1res", obj["metadata"]["name"], "-n", obj["metadata"]["namespace"],
+                              "--type=merge", "-p", '{"metadata": {"finalizers": null}}')
+    control_plane.kubectl("delete", "crd", "pingoneresources.pingone-operator.dev")
+    try:
+        start_operator()
+        kube.apply(application("plain", SEED))
+        wait_for(lambda: ready(kube, "plain"), what="an application Ready without the PingOneResource CRD")
+    finally:
+        control_plane.kubectl("apply", "--server-side", "-f", str(ROOT / "crds" / "pingoneresources.yaml"))
+        control_plane.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+                              "crd/pingoneresources.pingone-operator.dev")
+    kube.apply(api_resource("late", SPEC))  # served once the CRD is there, without a restart
+    wait_for(lambda: resource_ready(kube, "late"), what="the resource Ready")
