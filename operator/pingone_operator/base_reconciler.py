@@ -65,13 +65,16 @@ class BaseReconciler:
             outcome.events.append(gone)
             outcome.status = identity.forget(outcome.status, kind)
 
-        found = await self._find(env, resource.spec.name)
-        if found:
-            claim = identity.same_name(resource, found, env)
-            stop_on(claim)
-            outcome.events.append(claim)  # we sent the POST before a crash or a lost answer
-            await self._write_status_now(resource, outcome, identity.identity(found, env, kind))
-            return found
+        # Names are unique per environment and PingOne enforces it, so a create needs no lookup,
+        # except after an interrupted create: its intent says the object may exist already.
+        if resource.status.pendingCreate is not None:
+            found = await self._find(env, resource.spec.name)
+            if found:
+                claim = identity.same_name(resource, found, env)
+                stop_on(claim)
+                outcome.events.append(claim)  # we sent the POST before a crash or a lost answer
+                await self._write_status_now(resource, outcome, identity.identity(found, env, kind))
+                return found
 
         intent = identity.create_intent(resource, env)
         stop_on(intent)
@@ -84,6 +87,8 @@ class BaseReconciler:
                 # PingOne answered "no": nothing was created, so the intent must not later claim
                 # an object of that name as ours.
                 await self._write_status_now(resource, outcome, {"pendingCreate": None})
+            if identity.name_taken(exc):  # someone else's: name it in the condition
+                stop_on(identity.taken(resource, await self._find(env, resource.spec.name), env))
             raise
         await self._write_status_now(resource, outcome, identity.identity(created, env, kind))
         outcome.events.append(Event("Normal", "Created", f"created {kind.noun} {created['id']} in environment {env}"))

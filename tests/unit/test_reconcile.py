@@ -50,6 +50,10 @@ class FakePingOne:
     async def create_application(self, env, body):
         self.calls.append(("POST", body["name"]))
         self._maybe_fail()
+        if any(a["name"] == body["name"] for a in self.apps.values()):  # PingOne: names are unique
+            raise ValidationFailed("One or more validation errors were in the request.", status=400,
+                                   code="INVALID_DATA", details=(ErrorDetail("UNIQUENESS_VIOLATION", "name",
+                                                                             "name must be unique", {}),))
         app_id = str(uuid.uuid4())
         self.apps[app_id] = {**body, "id": app_id, "clientId": app_id, "updatedAt": "t0"}
         return copy.deepcopy(self.apps[app_id])
@@ -135,7 +139,7 @@ async def test_create_records_intent_then_identity_then_writes_secret(world):
     reconciler, pingone, secrets, status = world
     outcome = await reconciler.sync(resource())
     assert outcome.failure is None
-    assert [c[0] for c in pingone.calls] == ["LIST", "POST", "GET secret"]
+    assert [c[0] for c in pingone.calls] == ["POST", "GET secret"]
     app_id = outcome.status.applicationId
     assert status.patches[0]["pendingCreate"]["name"] == "Shared-Web-App"
     assert status.patches[1] == {"applicationId": app_id, "clientId": app_id, "environmentId": ENV, "pendingCreate": None}
@@ -202,8 +206,16 @@ async def test_name_taken_by_a_stranger_is_a_conflict_not_a_takeover(world):
     pingone.apps["other"] = {**SEED, "id": "other"}
     outcome = await reconciler.sync(resource())
     assert outcome.failure.reason == "NameConflict" and "adoptApplicationId" in outcome.failure.message
-    assert pingone.writes() == []
+    assert "other" in outcome.failure.message
+    assert [c[0] for c in pingone.writes()] == ["POST"]  # refused by PingOne: nothing created, nothing taken over
+    assert list(pingone.apps) == ["other"] and outcome.status.pendingCreate is None
     assert ready(outcome).status == "False"
+
+
+async def test_a_create_costs_no_name_lookup_unless_an_earlier_create_was_interrupted(world):
+    reconciler, pingone, _, _ = world
+    await reconciler.sync(resource())
+    assert [c[0] for c in pingone.calls] == ["POST", "GET secret"]
 
 
 NOW = datetime.now(timezone.utc)

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from pingone_operator.api.resource import PingOneResourceSpec, PingOneResourceStatus
-from pingone_operator.pingone.errors import NotFound, ValidationFailed
+from pingone_operator.pingone.errors import ErrorDetail, NotFound, ValidationFailed
 from pingone_operator.plan.kinds import PINGONE_RESOURCE
 from pingone_operator.plan.outcome import Resource
 from pingone_operator.plan.rotation import format_time
@@ -51,6 +51,9 @@ class FakePingOne:
 
     async def create_resource(self, env, body):
         self._call("POST", body["name"])
+        if any(r["name"] == body["name"] for r in self.resources.values()):  # PingOne: names are unique
+            raise ValidationFailed("name taken", status=400, code="INVALID_DATA",
+                                   details=(ErrorDetail("UNIQUENESS_VIOLATION", "name", "name must be unique", {}),))
         return copy.deepcopy(self.resources[self.add(**body)])
 
     async def replace_resource(self, env, rid, body):

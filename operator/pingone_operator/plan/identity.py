@@ -76,10 +76,21 @@ def same_name(resource: Resource, found: dict[str, Any], env: str) -> Event | Fa
     kind = resource.kind
     if created_by_intent(found, resource.status.pendingCreate, env):
         return Event("Normal", "Recovered", f"found {kind.noun} {found['id']} created by an interrupted sync")
+    return taken(resource, found, env)
+
+
+def name_taken(exc: Exception) -> bool:
+    """PingOne refused a create because the name is in use (UNIQUENESS_VIOLATION on `name`)."""
+    return any(d.code == "UNIQUENESS_VIOLATION" and d.target == "name" for d in getattr(exc, "details", ()))
+
+
+def taken(resource: Resource, found: dict[str, Any] | None, env: str) -> Failure:
+    """The name is someone else's: adopt it explicitly or choose another."""
+    holder = f" by {resource.kind.noun} {found['id']}" if found else ""
     return Failure(
         "NameConflict",
-        f"an {kind.noun} named {resource.spec.name!r} already exists in environment {env} (id {found['id']}) "
-        f"and this resource did not create it; set spec.{kind.adopt_field} to manage it, or choose another name",
+        f"the name {resource.spec.name!r} is taken in environment {env}{holder}, which this resource did not "
+        f"create; set spec.{resource.kind.adopt_field} to manage it, or choose another name",
         retry=True,
     )
 
