@@ -210,3 +210,15 @@ def test_a_deletion_that_cannot_reach_pingone_is_abandoned_visibly(control_plane
     metrics = httpx.get(operator.metrics_url, timeout=10).text
     assert "pingone_operator_deletions_abandoned_total 1.0" in metrics
     assert admin.app(app_id) is not None
+
+
+def test_a_tenant_cannot_give_its_worker_a_role_the_administrator_did_not_allow(admin, start_operator, team_b):
+    start_operator()  # no allowedRoles: the default
+    admin.clear_requests()
+    team_b.apply(application("escalate", {**WORKER, "name": "Escalate", "roleAssignments": [
+        {"role": "Environment Admin", "scope": {"type": "ENVIRONMENT", "id": admin.env}}]}))
+    obj = refused_with(team_b, "escalate", "RoleNotAllowed")
+    assert "Environment Admin" in condition(obj)["message"]
+    app_id = obj["status"]["applicationId"]
+    assert admin.role_assignments(app_id) == []  # created without the operator's roles, and given none
+    assert not [r for r in admin.requests("POST", "/roleAssignments")]
