@@ -12,7 +12,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .application import ConnectionRef, DeletionPolicy, ManagementPolicy, PendingCreate
+from .application import DeletionPolicy, ManagementPolicy
+from .application_resource import PendingCreate
+from .operator_fields import ConnectionRef
 from .common import CONDITIONS, NAME, PINGONE_ID, TOKEN, Condition, _cel
 
 # OpenAPI `Resource.accessTokenValiditySeconds`: "default is 3600 ... minimum 300 ... maximum 2592000".

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..api import SECRET_VARIABLES, TokenEndpointAuthMethod
+from ..api import TokenEndpointAuthMethod
 from .outcome import Resource
 
 # Auth methods whose clients hold a client secret (and so need it in the Secret).
