@@ -329,6 +329,7 @@ def test_default_connection_values_become_environment(render):
         "defaultConnection": {
             "allowedNamespaces": ["team-a", "team-b"],
             "allowedEnvironments": ["3f5c1a7e-8a0e-4c6b-9a55-2d3b1e0c9f11", "5e2d0b8f-1b2c-4d3e-8f90-0a1b2c3d4e5f"],
+            "allowedRoles": ["Identity Data Read Only", "Environment Admin"],
             "required": True,
             "adoption": {"allowedNamespaces": ["team-a"],
                          "applicationIds": ["0c8e7a0c-1111-4222-8333-944455566677"]},
@@ -337,12 +338,14 @@ def test_default_connection_values_become_environment(render):
         "resync": {"minIntervalSeconds": 0},
     }))
     assert {k: env[k]["value"] for k in (
-        "DEFAULT_CONNECTION_ALLOWED_NAMESPACES", "DEFAULT_CONNECTION_ALLOWED_ENVIRONMENTS", "REQUIRE_CONNECTION_REF",
+        "DEFAULT_CONNECTION_ALLOWED_NAMESPACES", "DEFAULT_CONNECTION_ALLOWED_ENVIRONMENTS",
+        "DEFAULT_CONNECTION_ALLOWED_ROLES", "REQUIRE_CONNECTION_REF",
         "ADOPTION_ALLOWED_NAMESPACES", "ADOPTION_ALLOWED_APPLICATION_IDS", "DELETE_GIVE_UP_SECONDS",
         "RESYNC_MIN_INTERVAL_SECONDS")} == {
         "DEFAULT_CONNECTION_ALLOWED_NAMESPACES": "team-a,team-b",
         "DEFAULT_CONNECTION_ALLOWED_ENVIRONMENTS": "3f5c1a7e-8a0e-4c6b-9a55-2d3b1e0c9f11,"
                                                    "5e2d0b8f-1b2c-4d3e-8f90-0a1b2c3d4e5f",
+        "DEFAULT_CONNECTION_ALLOWED_ROLES": "Identity Data Read Only,Environment Admin",
         "REQUIRE_CONNECTION_REF": "true",
         "ADOPTION_ALLOWED_NAMESPACES": "team-a",
         "ADOPTION_ALLOWED_APPLICATION_IDS": "0c8e7a0c-1111-4222-8333-944455566677",
@@ -359,12 +362,14 @@ def test_rendered_environment_is_what_the_operator_reads(render):
     settings = load_operator_settings({k: v["value"] for k, v in env.items() if "value" in v})
     assert settings.default_allowed_namespaces == ("team-a",)
     assert settings.default_allowed_environments == ("3f5c1a7e-8a0e-4c6b-9a55-2d3b1e0c9f11",)
+    assert settings.default_allowed_roles == ("Identity Data Read Only",)
     assert settings.require_connection_ref is True
     assert settings.adoption_allowed_namespaces == ("team-a",)
     assert settings.adoption_allowed_application_ids == ("0c8e7a0c-1111-4222-8333-944455566677",)
     assert (settings.delete_give_up_seconds, settings.resync_min_interval_seconds) == (60, 5)
     defaults = load_operator_settings({k: v["value"] for k, v in env_of(render()).items() if "value" in v})
     assert defaults.require_connection_ref is False and defaults.default_allowed_namespaces == ()
+    assert defaults.default_allowed_roles == ()
 
 
 # ---- metrics --------------------------------------------------------------------------------
@@ -457,6 +462,10 @@ def test_inconsistent_credentials_values_fail(helm, args, message):
     (["--set", "defaultConnection.allowedNamespaces[0]=Team_A"], "/defaultConnection/allowedNamespaces/0"),
     (["--set", "defaultConnection.adoption.applicationIds[0]=app-1"], "/defaultConnection/adoption/applicationIds/0"),
     (["--set", "defaultConnection.required=yes"], "/defaultConnection/required"),
+    (["--set", "defaultConnection.allowedRole={x}"], "additional properties 'allowedRole'"),
+    # The variable is comma-separated: a comma in a name would split it.
+    (["--set-json", 'defaultConnection.allowedRoles=["Read, Write"]'], "/defaultConnection/allowedRoles/0"),
+    (["--set-json", 'defaultConnection.allowedRoles=[""]'], "/defaultConnection/allowedRoles/0"),
     (["--set", "deletion.giveUpSeconds=-1"], "/deletion/giveUpSeconds"),
     (["--set", "resync.minIntervalSeconds=1.5"], "/resync/minIntervalSeconds"),
 ])
@@ -548,6 +557,7 @@ def test_everything_values(render):
     assert env["WATCH_NAMESPACES"]["value"] == "team-a"
     assert env["DEFAULT_CONNECTION_ALLOWED_NAMESPACES"]["value"] == "team-a"
     assert env["DEFAULT_CONNECTION_ALLOWED_ENVIRONMENTS"]["value"] == "3f5c1a7e-8a0e-4c6b-9a55-2d3b1e0c9f11"
+    assert env["DEFAULT_CONNECTION_ALLOWED_ROLES"]["value"] == "Identity Data Read Only"
     assert env["REQUIRE_CONNECTION_REF"]["value"] == "true"
     assert env["ADOPTION_ALLOWED_NAMESPACES"]["value"] == "team-a"
     assert env["ADOPTION_ALLOWED_APPLICATION_IDS"]["value"] == "0c8e7a0c-1111-4222-8333-944455566677"
