@@ -2,15 +2,19 @@
 # Builds the test bed's Go binaries from Go modules into a cache outside the checkout:
 #   kube-apiserver, kube-controller-manager, etcd   (one wrapper module, pinned k8s version)
 #   helm, kubeconform                                (a second module, so their pins stay apart)
+#   promtool                                         (its own module: Prometheus pins client-go too)
 # Only what is missing is built; a warm machine returns in a second. Prints the bin folder.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-1.37.2}
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
 KUBECONFORM_VERSION=${KUBECONFORM_VERSION:-v0.8.0}
+# Prometheus tags its Go module v0.X.Y for release 3.X.Y: v0.316.0 is Prometheus 3.16.0.
+PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-v0.316.0}
 CACHE=${PINGONE_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pingone-operator}
 BIN="$CACHE/k8sbin/v$K8S_VERSION"
 TOOLS_BIN="$CACHE/tools/helm-$HELM_VERSION-kubeconform-$KUBECONFORM_VERSION"
+PROMTOOL_BIN="$CACHE/tools/promtool-$PROMETHEUS_VERSION"
 WORK="$CACHE/build"
 export GOFLAGS=-mod=mod CGO_ENABLED=0
 # print-bin must work on a machine without Go (binaries restored from a cache).
@@ -74,11 +78,25 @@ build_tools() {
   [ -x "$TOOLS_BIN/kubeconform" ] || with_progress kubeconform bash -c "cd '$mod' && go build -trimpath -ldflags '-s -w -X main.version=$KUBECONFORM_VERSION' -o '$TOOLS_BIN/kubeconform.tmp' github.com/yannh/kubeconform/cmd/kubeconform && mv '$TOOLS_BIN/kubeconform.tmp' '$TOOLS_BIN/kubeconform'"
 }
 
+build_promtool() {
+  local mod="$WORK/promtool-$PROMETHEUS_VERSION" mp="github.com/prometheus/prometheus" release
+  [ -x "$PROMTOOL_BIN/promtool" ] && return 0
+  mkdir -p "$mod" "$PROMTOOL_BIN"
+  if [ ! -f "$mod/go.mod" ]; then
+    (cd "$mod" && go mod init pingone-operator.invalid/promtool >/dev/null 2>&1)
+    (cd "$mod" && go get "$mp@$PROMETHEUS_VERSION" >&2)
+  fi
+  release=$(cat "$(cd "$mod" && go list -m -f '{{.Dir}}' "$mp")/VERSION")
+  with_progress promtool bash -c "cd '$mod' && go build -trimpath -ldflags '-s -w -X github.com/prometheus/common/version.Version=$release' -o '$PROMTOOL_BIN/promtool.tmp' $mp/cmd/promtool && mv '$PROMTOOL_BIN/promtool.tmp' '$PROMTOOL_BIN/promtool'"
+}
+
 case "${1:-all}" in
   k8s) build_k8s ;;
   tools) build_tools ;;
-  all) build_k8s; build_tools ;;
+  promtool) build_promtool ;;
+  all) build_k8s; build_tools; build_promtool ;;
   print-bin) ;;
-  *) echo "usage: $0 [all|k8s|tools|print-bin]" >&2; exit 2 ;;
+  print-promtool) echo "$PROMTOOL_BIN/promtool"; exit 0 ;;
+  *) echo "usage: $0 [all|k8s|tools|promtool|print-bin|print-promtool]" >&2; exit 2 ;;
 esac
 echo "$BIN:$TOOLS_BIN"

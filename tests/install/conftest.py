@@ -1,7 +1,8 @@
 """Fixtures for the install-path tests (Helm chart, kustomize base, Dockerfile).
 
-helm and kubeconform come from ``testbed/build.sh`` (``make controlplane``); a test
-that needs one of them is skipped, saying so, when it has not been built.
+helm and kubeconform come from ``testbed/build.sh`` (``make controlplane``), promtool from
+``testbed/build.sh promtool`` (``make testbed``); a test that needs one of them is skipped,
+saying so, when it has not been built.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from testbed.cluster import ControlPlaneError, find_binaries
+from testbed.cluster import BUILD_SCRIPT, ControlPlaneError, find_binaries
 
 # The operator under a real API server (the RBAC test) reuses the e2e fixtures.
 from tests.e2e.conftest import operator_factory, simulator, simulator_factory  # noqa: F401
@@ -42,6 +43,17 @@ def helm_bin() -> Path:
 @pytest.fixture(scope="session")
 def kubeconform_bin() -> Path:
     return _tool("kubeconform")
+
+
+@pytest.fixture(scope="session")
+def promtool_bin() -> Path:
+    # Its own cache folder (testbed/build.sh promtool), not the helm/kubeconform one.
+    result = subprocess.run(["bash", str(BUILD_SCRIPT), "print-promtool"], capture_output=True, text=True,
+                            timeout=60)
+    path = Path(result.stdout.strip())
+    if result.returncode != 0 or not (path.is_file() and os.access(path, os.X_OK)):
+        pytest.skip(f"promtool is not built yet ({path}); `testbed/build.sh promtool` builds it")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -466,6 +466,8 @@ def test_inconsistent_credentials_values_fail(helm, args, message):
     # The variable is comma-separated: a comma in a name would split it.
     (["--set-json", 'defaultConnection.allowedRoles=["Read, Write"]'], "/defaultConnection/allowedRoles/0"),
     (["--set-json", 'defaultConnection.allowedRoles=[""]'], "/defaultConnection/allowedRoles/0"),
+    (["--set", "metrics.prometheusRule.enable=true"], "additional properties 'enable' not allowed"),
+    (["--set", "metrics.grafanaDashboard.namespace=Grafana"], "/metrics/grafanaDashboard/namespace"),
     (["--set", "deletion.giveUpSeconds=-1"], "/deletion/giveUpSeconds"),
     (["--set", "resync.minIntervalSeconds=1.5"], "/resync/minIntervalSeconds"),
 ])

@@ -119,7 +119,9 @@ def kubeconform(kubeconform_bin, cluster_schemas):
 
 
 VARIANTS = [[], ["-f", "watch-namespaces.yaml"], ["-f", "metrics.yaml"], ["-f", "create-secret.yaml"],
-            ["-f", "everything.yaml"], ["--include-crds"]]
+            ["-f", "everything.yaml"], ["-f", "monitoring.yaml"], ["--include-crds"]]
+# The Prometheus Operator's kinds: their CRDs are not installed here (promtool checks the rules).
+PROMETHEUS_OPERATOR_KINDS = ("ServiceMonitor", "PrometheusRule")
 
 
 def _template(helm, args: list[str], *, release: str = "pingone-operator", namespace: str = NAMESPACE) -> str:
@@ -132,10 +134,10 @@ def _template(helm, args: list[str], *, release: str = "pingone-operator", names
 @pytest.mark.parametrize("args", VARIANTS, ids=lambda a: "-".join(x.removesuffix(".yaml") for x in a if x != "-f")
                          or "defaults")
 def test_kubeconform_chart(helm, kubeconform, args):
-    code, resources, output = kubeconform(_template(helm, args), "-skip", "ServiceMonitor")
+    code, resources, output = kubeconform(_template(helm, args), "-skip", ",".join(PROMETHEUS_OPERATOR_KINDS))
     assert code == 0, output
     statuses = {(r["kind"], r["name"]): r["status"] for r in resources}
-    assert statuses and all(s == "statusValid" or (k == "ServiceMonitor" and s == "statusSkipped")
+    assert statuses and all(s == "statusValid" or (k in PROMETHEUS_OPERATOR_KINDS and s == "statusSkipped")
                             for (k, _), s in statuses.items()), statuses
 
 
@@ -184,15 +186,15 @@ def crd_installed(kubectl) -> list[str]:
 
 
 @pytest.mark.parametrize("args", VARIANTS[:-1], ids=["defaults", "watch-namespaces", "metrics", "create-secret",
-                                                    "everything"])
+                                                    "everything", "monitoring"])
 def test_server_accepts_the_chart(helm, kubectl, namespace, args):
     manifests = _template(helm, args, release=f"dry-{secrets.token_hex(3)}", namespace=namespace)
     objects = [d for d in yaml.safe_load_all(manifests) if d]
-    # The ServiceMonitor CRD (Prometheus Operator) is not installed here; Roles for the example
-    # namespaces go to this test's namespace instead.
-    objects = [o for o in objects if o["kind"] != "ServiceMonitor"]
+    # The Prometheus Operator's CRDs are not installed here; Roles (and the dashboard) for the
+    # example namespaces go to this test's namespace instead.
+    objects = [o for o in objects if o["kind"] not in PROMETHEUS_OPERATOR_KINDS]
     for obj in objects:
-        if obj["kind"] in ("Role", "RoleBinding"):
+        if obj["kind"] in ("Role", "RoleBinding", "ConfigMap"):
             obj["metadata"]["namespace"] = namespace
     result = kubectl("apply", "--dry-run=server", "-f", "-", input=dump_docs(objects), check=False)
     assert result.returncode == 0, result.stderr

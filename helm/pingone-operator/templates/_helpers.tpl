@@ -70,6 +70,12 @@ depends on them, so `helm template`, `helm install` and Argo CD all stop with th
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.enabled=true (the ServiceMonitor scrapes the metrics Service)" }}
 {{- end }}
+{{- if and .Values.metrics.prometheusRule.enabled (not .Values.metrics.enabled) }}
+{{- fail "metrics.prometheusRule.enabled needs metrics.enabled=true (its alerts read the operator's metrics)" }}
+{{- end }}
+{{- if and .Values.metrics.grafanaDashboard.enabled (not .Values.metrics.enabled) }}
+{{- fail "metrics.grafanaDashboard.enabled needs metrics.enabled=true (the dashboard shows the operator's metrics)" }}
+{{- end }}
 {{- if .Values.pingone.createSecret }}
 {{- if .Values.pingone.existingSecret }}
 {{- fail "pingone.createSecret and pingone.existingSecret exclude each other: the chart creates <fullname>-credentials" }}
