@@ -9,6 +9,8 @@
 #
 # Pin the base image by digest in your own builds, e.g.
 #   --build-arg BASE_IMAGE=python:3.12-slim-bookworm@sha256:<digest>
+# Any Debian-like base with python3 (3.11+, with venv) works: the test bed builds on a
+# debootstrapped bookworm with Debian's python3 (testbed/image.py).
 ARG BASE_IMAGE=python:3.12-slim-bookworm
 
 # ---- build: a virtualenv with the operator and its dependencies, from the project's metadata ----
@@ -17,7 +19,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_ROOT_USER_ACTION=ignore \
     PYTHONDONTWRITEBYTECODE=1
-RUN python -m venv /opt/pingone-operator
+# `python3`: Debian's python3 has no `python` command; the official images have both.
+RUN python3 -m venv /opt/pingone-operator
 ENV PATH=/opt/pingone-operator/bin:$PATH
 WORKDIR /src
 # Only what `pip install .` reads (see .dockerignore): the metadata, the readme it names, the

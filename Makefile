@@ -4,12 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help venv controlplane testbed test test-unit test-e2e demo crds bench constraints clean
+.PHONY: help venv controlplane testbed image test test-unit test-e2e demo crds bench constraints clean
 
 help:
 	@echo "make demo        run the operator end to end on a local API server + PingOne simulator"
 	@echo "make test        build what is missing, then run every test (unit, integration, e2e)"
 	@echo "make test-unit   unit and integration tests only (no control plane)"
+	@echo "make image       build the operator's image with podman (testbed/image.py)"
 	@echo "make crds        regenerate crds/ and the chart's CRDs from the pydantic model"
 	@echo "make bench       run the benchmarks"
 
@@ -33,6 +34,11 @@ controlplane:
 testbed:
 	testbed/build.sh all
 
+# The operator's image from the Dockerfile, with podman on a debootstrapped Debian base; rebuilt
+# only when the build context changed (cold: about 5 minutes, with the base; warm: seconds).
+image:
+	$(PYTHON) -m testbed.image
+
 crds: $(STAMP)
 	$(BIN)/pingone-operator crds --write crds
 	$(BIN)/pingone-operator crds --write helm/pingone-operator/crds
@@ -40,10 +46,10 @@ crds: $(STAMP)
 test-unit: $(STAMP)
 	$(BIN)/pytest tests -m "not e2e" -q
 
-test-e2e: $(STAMP) testbed
+test-e2e: $(STAMP) testbed image
 	$(BIN)/pytest tests -m e2e -q
 
-test: $(STAMP) testbed
+test: $(STAMP) testbed image
 	$(BIN)/pytest tests -q
 
 demo: $(STAMP) controlplane
