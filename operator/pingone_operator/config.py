@@ -72,6 +72,10 @@ class OperatorSettings:
     default_allowed_roles: tuple[str, ...] = ()  # role names WORKER applications may be given; none by default
     delete_give_up_seconds: float = 600.0  # then a deletion that cannot reach PingOne is abandoned
     resync_min_interval_seconds: float = 30.0  # per resource, so the annotation cannot drain the budget
+    # kopf peering (a standby replica): None runs standalone, as one replica must.
+    peering_name: str | None = None
+    peering_priority: int | None = None  # None: from the start time (the oldest replica is active)
+    peering_lifetime_seconds: int = 15  # a killed active replica is taken over after at most this
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -173,7 +177,31 @@ def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSett
         default_allowed_roles=_list(env, "DEFAULT_CONNECTION_ALLOWED_ROLES"),
         delete_give_up_seconds=_number(env, "DELETE_GIVE_UP_SECONDS", 600.0, 0),
         resync_min_interval_seconds=_number(env, "RESYNC_MIN_INTERVAL_SECONDS", 30.0, 0),
+        peering_name=_peering_name(env),
+        peering_priority=_integer(env, "PEERING_PRIORITY"),
+        # kopf renews 5-10 s before the lifetime ends: less than 10 s would renew every second.
+        peering_lifetime_seconds=int(_number(env, "PEERING_LIFETIME_SECONDS", 15, 10)),
     )
+
+
+_OBJECT_NAME = re.compile(r"^[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$")
+
+
+def _peering_name(env: Mapping[str, str]) -> str | None:
+    name = _get(env, "PEERING_NAME")
+    if name is not None and not _OBJECT_NAME.match(name):
+        raise ConfigError(f"PEERING_NAME is not a valid object name: {name!r}")
+    return name
+
+
+def _integer(env: Mapping[str, str], name: str) -> int | None:
+    raw = _get(env, name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:

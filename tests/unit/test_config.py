@@ -77,3 +77,28 @@ def test_ca_bundle_must_exist(tmp_path):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("x")
     assert load_pingone_settings({**BASE, "PINGONE_CA_BUNDLE": str(bundle)}).ca_bundle == str(bundle)
+
+
+def test_peering_settings():
+    s = load_operator_settings({})
+    assert (s.peering_name, s.peering_priority, s.peering_lifetime_seconds) == (None, None, 15)
+    s = load_operator_settings({"PEERING_NAME": "pingone-operator", "PEERING_PRIORITY": "-5",
+                                "PEERING_LIFETIME_SECONDS": "20"})
+    assert (s.peering_name, s.peering_priority, s.peering_lifetime_seconds) == ("pingone-operator", -5, 20)
+    for variable, value in [("PEERING_NAME", "Not_A_Name"), ("PEERING_PRIORITY", "high"),
+                            ("PEERING_LIFETIME_SECONDS", "5")]:
+        with pytest.raises(ConfigError, match=f"^{variable}"):
+            load_operator_settings({variable: value})
+
+
+def test_default_peering_priority_favours_the_oldest_replica(monkeypatch):
+    """Decreasing with the start time, to the microsecond: a replica started later never takes over
+    from a running one, and two replicas do not share a priority (kopf would pause both)."""
+    from pingone_operator.controller import runner
+
+    settings = load_operator_settings({"PEERING_NAME": "p"})
+    monkeypatch.setattr(runner.time, "time_ns", lambda: 1_700_000_000_000_001_000)
+    first = runner.peering_priority(settings)
+    monkeypatch.setattr(runner.time, "time_ns", lambda: 1_700_000_000_000_002_000)
+    assert runner.peering_priority(settings) == first - 1 == -1_700_000_000_000_002
+    assert runner.peering_priority(load_operator_settings({"PEERING_NAME": "p", "PEERING_PRIORITY": "7"})) == 7

@@ -5,7 +5,7 @@ import yaml
 
 import pytest
 
-from pingone_operator.api.crd import connection_crd, crd, crd_files, render_crds_yaml, resource_crd
+from pingone_operator.api.crd import connection_crd, crd, crd_files, peering_crd, render_crds_yaml, resource_crd
 from pingone_operator.api import ApplicationSettings
 
 ROOT = Path(__file__).parents[2]
@@ -62,5 +62,17 @@ def test_names_and_columns():
 
 
 def test_yaml_round_trips():
-    documents = [crd(), connection_crd(), resource_crd()]  # by file name
+    documents = [peering_crd(), crd(), connection_crd(), resource_crd()]  # by file name
     assert list(yaml.safe_load_all(render_crds_yaml())) == json.loads(json.dumps(documents))
+
+
+def test_peering_crd_is_kopfs():
+    """What kopf watches and patches for a standby replica: kopf.dev/v1 ClusterKopfPeering, status kept."""
+    c = peering_crd()
+    assert c["metadata"]["name"] == "clusterkopfpeerings.kopf.dev"
+    assert (c["spec"]["group"], c["spec"]["scope"], c["spec"]["names"]["kind"]) == ("kopf.dev", "Cluster",
+                                                                                    "ClusterKopfPeering")
+    (version,) = c["spec"]["versions"]
+    assert version["name"] == "v1" and "subresources" not in version  # kopf patches status with the object
+    status = version["schema"]["openAPIV3Schema"]["properties"]["status"]
+    assert status["x-kubernetes-preserve-unknown-fields"] is True

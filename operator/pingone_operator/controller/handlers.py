@@ -41,6 +41,13 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     memo.service = factory.build(pingone, operator)
     log.info("configured: PingOne API %s, environment %s, auth method %s, drift interval %ss", pingone.api_url,
              pingone.environment_id, pingone.token_auth_method, operator.drift_interval_seconds)
+    if not settings.peering.standalone:
+        # One ClusterKopfPeering per release, also when it watches listed namespaces (kopf would
+        # otherwise want a KopfPeering in each of them). Set before kopf starts its peering tasks.
+        settings.peering.clusterwide = True
+        settings.peering.lifetime = operator.peering_lifetime_seconds
+        log.info("peering %s: priority %s, lifetime %ss; standby until no live peer has a higher priority",
+                 settings.peering.name, settings.peering.priority, settings.peering.lifetime)
 
 
 @kopf.on.cleanup()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 
-from ..config import ConfigError, load_operator_settings, load_pingone_settings
+from ..config import ConfigError, OperatorSettings, load_operator_settings, load_pingone_settings
 
 # Clients whose DEBUG output carries request or response bodies (a Secret's data among them):
 # they never log below WARNING, whatever the operator's level.
@@ -29,6 +31,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--log-format", choices=("json", "text"), default="json", help="log line format; default json"
     )
     return parser.parse_args(argv)
+
+
+def peering_priority(settings: OperatorSettings) -> int:
+    """PEERING_PRIORITY, else minus the start time in microseconds: the oldest replica is active, and a
+    new or restarted one waits as its standby instead of taking over. Priorities must differ: kopf
+    pauses every operator of a peering that sees another with its own priority."""
+    if settings.peering_priority is not None:
+        return settings.peering_priority
+    return -(time.time_ns() // 1000)
 
 
 def main(argv: list[str]) -> int:
@@ -61,8 +72,14 @@ def main(argv: list[str]) -> int:
 
     namespaces = args.namespace or list(operator_settings.watch_namespaces)
     liveness = f"http://{args.liveness_host}:{args.liveness_port}/healthz" if args.liveness_port else None
+    peering = operator_settings.peering_name  # its scope and lifetime: handlers.configure
     kopf.run(
-        standalone=True,  # one replica with the Recreate strategy; see the README on HA
+        # One replica runs standalone (Recreate); more share a peering: one active, the others standby.
+        standalone=not peering,
+        peering_name=peering,
+        priority=peering_priority(operator_settings) if peering else None,
+        # The pod's name in the peering object (kopf's own default is user@host/time).
+        identity=os.environ.get("POD_NAME") if peering else None,
         clusterwide=not namespaces,
         namespaces=namespaces,
         liveness_endpoint=liveness,
