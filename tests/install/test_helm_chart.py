@@ -125,6 +125,50 @@ def test_deployment_is_a_single_recreated_replica(render):
     assert deployment["spec"]["strategy"] == {"type": "Recreate"}
     selector = deployment["spec"]["selector"]["matchLabels"]
     assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()
+    assert "PEERING_NAME" not in env_of(render()), "one replica runs standalone"
+
+
+PEERING_RULES = [
+    {"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings"], "verbs": ["list", "watch"]},
+    {"apiGroups": ["kopf.dev"], "resources": ["clusterkopfpeerings"], "resourceNames": ["pingone-operator"],
+     "verbs": ["patch"]},
+]
+
+
+def test_two_replicas_are_an_active_pod_and_a_standby(render):
+    objects = render({"replicaCount": 2})
+    deployment = find(objects, "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    # A new pod joins the peering as a standby: a rolling update never runs two active pods.
+    assert deployment["spec"]["strategy"] == {"type": "RollingUpdate",
+                                              "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+    env = env_of(objects)
+    assert env["PEERING_NAME"]["value"] == "pingone-operator"
+    assert env["PEERING_LIFETIME_SECONDS"]["value"] == "15"
+    assert env["POD_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}  # the peer's identity
+    assert "PEERING_PRIORITY" not in env, "each pod's priority comes from its start time, never a shared value"
+    peering = find(objects, "ClusterKopfPeering", "pingone-operator")
+    assert peering["apiVersion"] == "kopf.dev/v1" and "namespace" not in peering["metadata"]
+    assert find(objects, "ClusterRole", "pingone-operator")["rules"] == cluster_rules() + PEERING_RULES + \
+        NAMESPACED_RULES
+    # Its CRD ships in crds/, beside the operator's own.
+    crd = find(render({"replicaCount": 2}, extra=["--include-crds"]), "CustomResourceDefinition",
+               "clusterkopfpeerings.kopf.dev")
+    assert crd["spec"]["names"]["kind"] == "ClusterKopfPeering"
+
+
+def test_peering_values(render):
+    """Each release its own peering (the name), in namespaced mode too (one ClusterKopfPeering)."""
+    objects = render({"replicaCount": 3, "peering": {"name": "team-a-operators", "lifetimeSeconds": 20},
+                      "watchNamespaces": ["team-a"]}, release="shard-a")
+    env = env_of(objects)
+    assert (env["PEERING_NAME"]["value"], env["PEERING_LIFETIME_SECONDS"]["value"]) == ("team-a-operators", "20")
+    assert find(objects, "ClusterKopfPeering")["metadata"]["name"] == "team-a-operators"
+    rules = find(objects, "ClusterRole", "shard-a-pingone-operator")["rules"]
+    assert rules[-1]["resourceNames"] == ["team-a-operators"]
+    other = render({"replicaCount": 2, "watchNamespaces": ["team-b"]}, release="shard-b")
+    assert env_of(other)["PEERING_NAME"]["value"] == "shard-b-pingone-operator"
+    assert "ClusterKopfPeering" not in kinds(render({"replicaCount": 0}))
 
 
 def test_pod_is_restricted(render):
@@ -450,7 +494,9 @@ def test_inconsistent_credentials_values_fail(helm, args, message):
     (["--set", "pingone.existingSecrets=x"], "additional properties 'existingSecrets' not allowed"),
     (["--set", "metrics.serviceMonitor.enable=true"], "additional properties 'enable' not allowed"),
     (["--set", "securityContext.readOnlyRootFileSystem=true"], "additional properties 'readOnlyRootFileSystem'"),
-    (["--set", "replicaCount=2"], "/replicaCount"),
+    (["--set", "replicaCount=-1"], "/replicaCount"),
+    (["--set", "peering.lifetimeSeconds=5"], "/peering/lifetimeSeconds"),
+    (["--set", "peering.name=Team_A"], "/peering/name"),
     (["--set", "pingone.region=us"], "/pingone/region"),
     (["--set", "logLevel=TRACE"], "/logLevel"),
     (["--set", "pingone.environmentId=not-a-uuid"], "/pingone/environmentId"),

@@ -470,6 +470,37 @@ def test_operator_runs_under_namespaced_roles(chart_rbac, sa_kubeconfig, operato
     assert not denied, "\n".join(denied)
 
 
+def test_operator_runs_as_a_peer_under_the_charts_rules(helm, chart_rbac, sa_kubeconfig, operator_factory, kubectl,
+                                                       namespace, crd_installed, tmp_path):
+    """replicaCount: 2 (namespaced mode): the peering rules are enough for kopf to keep alive in the
+    release's ClusterKopfPeering, become the active peer and work; other peerings stay read-only."""
+    values = tmp_path / "ha.yaml"
+    values.write_text(yaml.safe_dump({"replicaCount": 2, "watchNamespaces": [namespace]}))
+    sa = chart_rbac("-f", str(values))
+    rendered = [d for d in yaml.safe_load_all(_template(helm, ["-f", str(values)], release=chart_rbac.release,
+                                                        namespace=namespace)) if d]
+    peering = find(rendered, "ClusterKopfPeering")
+    name = peering["metadata"]["name"]
+    kubectl("apply", "-f", "-", input=json.dumps(peering))
+    try:
+        config = sa_kubeconfig(namespace, sa)
+        assert _can_i(kubectl, config, "patch", f"clusterkopfpeerings.kopf.dev/{name}", namespace)
+        assert not _can_i(kubectl, config, "patch", "clusterkopfpeerings.kopf.dev/another-release", namespace)
+        env = {e["name"]: e.get("value") for e in find(rendered, "Deployment")["spec"]["template"]["spec"][
+            "containers"][0]["env"]}
+        operator = operator_factory(kubeconfig=config, args=[], extra_env={
+            "WATCH_NAMESPACES": namespace, "PEERING_NAME": env["PEERING_NAME"], "POD_NAME": "peer-a"})
+        operator.wait_for_log("Resuming operations after the pause", timeout=30)
+        _round_trip(kubectl, namespace)
+        status = json.loads(kubectl("get", "clusterkopfpeering", name, "-o", "json").stdout).get("status") or {}
+        assert set(status) == {"peer-a"}, status
+        operator.stop()
+        denied = rbac_denials(operator.logs())
+        assert not denied, "\n".join(denied)
+    finally:
+        kubectl("delete", "clusterkopfpeering", name, "--ignore-not-found", check=False)
+
+
 def _drift_corrected(kubectl, simulator, namespace: str) -> None:
     """A change behind the operator's back is undone (GET, PUT, status patch, Event) under the role."""
     from tests.e2e.helpers import SimulatorAdmin

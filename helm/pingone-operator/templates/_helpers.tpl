@@ -51,6 +51,13 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (printf "%s-credentials" (include "pingone-operator.fullname" .)) .Values.pingone.existingSecret }}
 {{- end }}
 
+{{/* The ClusterKopfPeering of the replicas when there are several (one active, the others standby), else empty. */}}
+{{- define "pingone-operator.peering" -}}
+{{- if gt (int .Values.replicaCount) 1 }}
+{{- default (include "pingone-operator.fullname" .) .Values.peering.name }}
+{{- end }}
+{{- end }}
+
 {{- define "pingone-operator.image" -}}
 {{- if .Values.image.digest }}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest }}

@@ -22,6 +22,16 @@ Rules on cluster-scoped objects; in the ClusterRole in both modes.
 - apiGroups: [""]
   resources: ["namespaces"]
   verbs: {{ if empty .Values.watchNamespaces }}["get"]{{ else }}["get", "list", "watch"]{{ end }}
+{{- with include "pingone-operator.peering" . }}
+# kopf peering (replicaCount > 1): watch the replicas' keep-alives; write only this release's.
+- apiGroups: ["kopf.dev"]
+  resources: ["clusterkopfpeerings"]
+  verbs: ["list", "watch"]
+- apiGroups: ["kopf.dev"]
+  resources: ["clusterkopfpeerings"]
+  resourceNames: [{{ . | quote }}]
+  verbs: ["patch"]
+{{- end }}
 {{- end }}
 
 {{/*
