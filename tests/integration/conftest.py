@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,6 @@ from pingone_simulator import RunningSimulator, SimulatorConfig, WorkerCredentia
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_DIR = REPO_ROOT.parent / "shared" / "reference"
-if str(REPO_ROOT) not in sys.path:  # lets tests import `tests.contract` however pytest was launched
-    sys.path.insert(0, str(REPO_ROOT))
 
 
 def load_reference(name: str) -> Any:
