@@ -71,6 +71,33 @@ def test_chart_metadata_matches_the_package():
     assert chart["appVersion"] == version == "0.1.0"
 
 
+def test_chart_metadata_for_publishing():
+    """What Artifact Hub and `helm search` show: links, licence, the CRDs and their examples."""
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert chart["home"].startswith("https://") and chart["sources"] and \
+        all(s.startswith("https://") for s in chart["sources"])
+    assert "maintainers" not in chart, "the chart names no people"
+    notes = chart["annotations"]
+    license_ = re.search(r'^license = "([^"]+)"', (REPO_ROOT / "pyproject.toml").read_text(), re.M)[1]
+    assert notes["artifacthub.io/license"] == license_ == "Apache-2.0"
+    assert (REPO_ROOT / "LICENSE").read_text().split()[:4] == ["Apache", "License", "Version", "2.0,"]
+    assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in (REPO_ROOT / "LICENSE").read_text()
+    assert notes["artifacthub.io/operator"] == "true"
+    # Every kind of the operator's API group the chart ships, by kind, version and name (not
+    # kopf's own CRDs: no user writes those).
+    shipped = [c for c in (yaml.safe_load(p.read_text()) for p in sorted((CHART / "crds").glob("*.yaml")))
+               if c["spec"]["group"] == "pingone-operator.dev"]
+    assert len(shipped) >= 3
+    assert sorted((c["kind"], c["version"], c["name"]) for c in yaml.safe_load(notes["artifacthub.io/crds"])) == \
+        sorted((c["spec"]["names"]["kind"], v["name"], c["metadata"]["name"]) for c in shipped for v in c["spec"]["versions"])
+    # The examples are the tested ones from examples/, verbatim.
+    example = [d for d in yaml.safe_load_all((REPO_ROOT / "examples" / "api-resource-with-client.yaml").read_text()) if d]
+    assert yaml.safe_load(notes["artifacthub.io/crdsExamples"]) == example
+    for link in yaml.safe_load(notes["artifacthub.io/links"]):
+        path = link["url"].split("/blob/main/", 1)[1]
+        assert link["url"].startswith(chart["home"]) and (REPO_ROOT / path).is_file(), link
+
+
 def test_chart_ships_the_generated_crds_unchanged():
     # `make crds` writes both folders; a hand edit to either would show here.
     root = sorted(p.name for p in (REPO_ROOT / "crds").glob("*.yaml"))
@@ -637,11 +664,21 @@ def test_release_name_containing_the_chart_name(render):
 PASS_THROUGH = ("podSecurityContext", "securityContext", "resources")
 
 
-def test_every_value_is_documented():
-    docs = (REPO_ROOT / "README.md").read_text()
-    docs = docs.split("### Helm values", 1)[1].split("\n## ", 1)[0]
+# The README's table, and the chart's own README (what Artifact Hub and `helm show readme` show).
+VALUE_TABLES = {"README.md": (REPO_ROOT / "README.md", "### Helm values"),
+                "chart README.md": (CHART / "README.md", "## Values")}
+
+
+def _value_table(name: str) -> str:
+    path, heading = VALUE_TABLES[name]
+    return path.read_text().split(heading, 1)[1].split("\n## ", 1)[0].strip()
+
+
+@pytest.mark.parametrize("doc", VALUE_TABLES)
+def test_every_value_is_documented(doc):
+    docs = _value_table(doc)
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     rows = set(re.findall(r"^\| `([^`]+)` \|", docs, re.M))
     expected = {leaf.split(".")[0] if leaf.startswith(PASS_THROUGH) else leaf for leaf in _leaves(values)}
-    assert expected - rows == set(), "values missing from the README's Helm values table"
-    assert rows - expected == set(), "rows in the README's Helm values table for values the chart does not have"
+    assert expected - rows == set(), f"values missing from the {doc} values table"
+    assert rows - expected == set(), f"rows in the {doc} values table for values the chart does not have"
