@@ -46,6 +46,8 @@ class Lookup:
 
     connection: dict[str, Any] | None  # the spec of the PingOneConnection it names
     claims: list[tuple[str, str, bool]]  # who manages or adopts the application it adopts
+    # The PingOneResources behind the resources its grants name: (namespace, environment, grantNamespaces)
+    grant_owners: dict[str, list[tuple[str, str | None, tuple[str, ...]]]] = field(default_factory=dict)
 
 
 class Service:
@@ -63,6 +65,9 @@ class Service:
             return sync.refused(resource, refused.failure)
         conflict = access.adoption_conflict(resource.uid, managed_id(resource), adoption_target(resource),
                                             lookup.claims)
+        if conflict is None and resource.kind is APPLICATION:
+            conflict = access.check_grants(resource.namespace, reconciler.environment_of(resource), resource.spec,
+                                           lookup.grant_owners)
         if conflict:
             return sync.refused(resource, conflict)
         async with state.lock:

@@ -222,3 +222,23 @@ def test_a_tenant_cannot_give_its_worker_a_role_the_administrator_did_not_allow(
     app_id = obj["status"]["applicationId"]
     assert admin.role_assignments(app_id) == []  # created without the operator's roles, and given none
     assert not [r for r in admin.requests("POST", "/roleAssignments")]
+
+
+def test_a_tenant_cannot_grant_itself_another_teams_api(control_plane, admin, start_operator, team_a, team_b):
+    start_operator()
+    api = {"apiVersion": "pingone-operator.dev/v1alpha1", "kind": "PingOneResource",
+           "metadata": {"name": "orders-api", "namespace": team_a},
+           "spec": {"name": "Team-A Orders API", "scopes": [{"name": "orders:admin"}]}}
+    control_plane.kubectl("apply", "-f", "-", input=json.dumps(api))
+    wait_for(lambda: condition(Kube(control_plane, team_a).get("p1res", "orders-api")).get("status") == "True",
+             what="team-a's API Ready")
+    client = {**WORKER, "name": "Team-B-Client", "type": "SERVICE",
+              "grants": [{"resource": "Team-A Orders API", "scopes": ["orders:admin"]}]}
+    team_b.apply(application("borrower", client))
+    obj = refused_with(team_b, "borrower", "GrantNotAllowed")
+    assert team_a in condition(obj)["message"]
+    assert not obj["status"].get("applicationId")  # refused before anything was created
+
+    api["spec"]["grantNamespaces"] = [team_b.ns]  # team-a says yes
+    control_plane.kubectl("apply", "-f", "-", input=json.dumps(api))
+    wait_for(lambda: ready(team_b, "borrower"), timeout=150, what="allowed: Ready")

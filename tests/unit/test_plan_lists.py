@@ -110,3 +110,14 @@ def test_roles_only_as_allowed_by_the_connection_and_held_by_the_worker():
     other_env = PingOneApplicationSpec.model_validate({**WORKER, "roleAssignments": [
         {"role": "Identity Data Read Only", "scope": {"type": "ENVIRONMENT", "id": "0e1d2c3b-4a59-4687-9a1b-2c3d4e5f6a7b"}}]})
     assert access.check_roles(allowed, other_env, CATALOGUE.roles, held).reason == "RoleNotAllowed"
+
+
+def test_a_grant_of_another_namespaces_api_needs_that_api_to_allow_it():
+    s = spec(grants=[{"resource": "Orders API", "scopes": ["orders:read"]}])
+    theirs = {"Orders API": [("team-a", ENV, ())]}
+    failure = access.check_grants("team-b", ENV, s, theirs)
+    assert failure.reason == "GrantNotAllowed" and "team-a" in failure.message and "grantNamespaces" in failure.message
+    assert access.check_grants("team-b", ENV, s, {"Orders API": [("team-a", ENV, ("team-b",))]}) is None
+    assert access.check_grants("team-a", ENV, s, theirs) is None  # its own namespace
+    assert access.check_grants("team-b", "another-env", s, theirs) is None  # a same-named API elsewhere
+    assert access.check_grants("team-b", ENV, s, {}) is None  # not a PingOneResource: the connection's scope

@@ -62,7 +62,8 @@ class ResourceSettings(_Model):
 
 
 # Operator fields sit beside PingOne's fields in the spec; this is their whole list.
-OPERATOR_FIELDS = ("environmentId", "connectionRef", "deletionPolicy", "managementPolicy", "adoptResourceId")
+OPERATOR_FIELDS = ("environmentId", "connectionRef", "deletionPolicy", "managementPolicy", "adoptResourceId",
+                   "grantNamespaces")
 # Not fields of PingOne's resource body: its scopes are child objects, each with its own requests.
 CHILD_FIELDS = ("scopes",)
 
@@ -110,6 +111,12 @@ class PingOneResourceSpec(ResourceSettings):
     adoptResourceId: PINGONE_ID | None = Field(
         None,
         description="Operator field. Take over this existing custom resource instead of creating one (where an administrator allows adoption).",
+    )
+
+    grantNamespaces: list[Annotated[str, Field(max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]] | None = Field(
+        None, max_length=100,
+        description="Operator field. Namespaces whose PingOneApplications may be granted this resource's scopes, "
+        "besides this object's own namespace. Default: none. A team's API is not another team's to call.",
     )
 
     def effective_deletion_policy(self) -> DeletionPolicy:

@@ -79,43 +79,47 @@ def resource_claims(body: kopf.Body, namespace: str, name: str, uid: str,
     return {resource_id: (f"{namespace}/{name}", uid, bool(managed))} if resource_id else None
 
 
+@kopf.index(*API_RESOURCES, id="grant_owners")
+def grant_owners(body: kopf.Body, namespace: str, **_: Any) -> dict[str, tuple[str, str | None, tuple[str, ...]]] | None:
+    """PingOneResources by PingOne name: whose API it is, and who may be granted its scopes."""
+    spec, status = body.get("spec") or {}, body.get("status") or {}
+    env = spec.get("environmentId") or status.get("environmentId")
+    return {spec["name"]: (namespace, env, tuple(spec.get("grantNamespaces") or ()))} if spec.get("name") else None
+
+
 @kopf.on.create(*RESOURCE, id="sync")
 @kopf.on.update(*RESOURCE, id="sync", field="spec")
 @kopf.on.create(*API_RESOURCES, id="sync")
 @kopf.on.update(*API_RESOURCES, id="sync", field="spec")
-async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
-               resource_claims: kopf.Index, connection_specs: kopf.Index, **_: Any) -> None:
+async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **indexes: Any) -> None:
     resource = _resource(body)
-    lookup = _lookup(resource, connection_specs, claims, resource_claims)
+    lookup = _lookup(resource, indexes)
     outcome = await memo.service.sync("change", resource, lookup, _state(memo))
     _deliver(outcome, resource, body, patch, retry)
 
 
 @kopf.on.resume(*RESOURCE, id="resume")
 @kopf.on.resume(*API_RESOURCES, id="resume")
-async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
-                 resource_claims: kopf.Index, connection_specs: kopf.Index, reason: kopf.Reason, **_: Any) -> None:
+async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, reason: kopf.Reason,
+                 **indexes: Any) -> None:
     """After a restart, finish a sync whose status never landed (kopf writes a handler's outcome in
     two patches, metadata then status: a crash between them leaves the change marked handled).
     kopf also mixes resume handlers into a change seen at start-up: `sync` handles that."""
     if reason != kopf.Reason.RESUME or _status_is_current(body) or body["metadata"].get("deletionTimestamp"):
         return
     resource = _resource(body)
-    lookup = _lookup(resource, connection_specs, claims, resource_claims)
-    outcome = await memo.service.sync("change", resource, lookup, _state(memo))
+    outcome = await memo.service.sync("change", resource, _lookup(resource, indexes), _state(memo))
     _deliver(outcome, resource, body, patch, retry)
 
 
 @kopf.on.field(*RESOURCE, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
 @kopf.on.field(*API_RESOURCES, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
-async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, claims: kopf.Index,
-                 resource_claims: kopf.Index, connection_specs: kopf.Index, new: Any, **_: Any) -> None:
+async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, new: Any, **indexes: Any) -> None:
     """On-demand drift check: a change of the resync annotation runs one (at most one per interval)."""
     resource = _resource(body)
     if new is None or not managed_id(resource) or not memo.service.resync_allowed(resource, _state(memo)):
         return
-    lookup = _lookup(resource, connection_specs, claims, resource_claims)
-    outcome = await memo.service.sync("resync", resource, lookup, _state(memo))
+    outcome = await memo.service.sync("resync", resource, _lookup(resource, indexes), _state(memo))
     kopf.info(body, reason="Resynced", message="drift check requested by annotation")
     _deliver(outcome, resource, body, patch, retry=0, raise_failure=False)  # the drift timer tries again
 
@@ -129,12 +133,11 @@ def _drift_delay(memo: kopf.Memo, **_: Any) -> float:
             initial_delay=_drift_delay, idle=5)
 @kopf.timer(*API_RESOURCES, id="drift", interval=load_operator_settings().drift_interval_seconds,
             initial_delay=_drift_delay, idle=5)
-async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, claims: kopf.Index,
-                resource_claims: kopf.Index, connection_specs: kopf.Index, **_: Any) -> None:
+async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **indexes: Any) -> None:
     resource = _resource(body)
     if not managed_id(resource):
         return  # not created yet, or a failed create: the change handler owns that
-    state, lookup = _state(memo), _lookup(resource, connection_specs, claims, resource_claims)
+    state, lookup = _state(memo), _lookup(resource, indexes)
     outcome = await memo.service.sync("drift", resource, lookup, state, read_secret=memo.service.drift_reads_secret(state))
     # A TemporaryError makes kopf run this timer again after its delay, not a whole interval later;
     # a permanent failure is in status and an Event, and the next tick looks again.
@@ -144,13 +147,13 @@ async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int,
 @kopf.on.delete(*RESOURCE, id="cleanup")
 @kopf.on.delete(*API_RESOURCES, id="cleanup")
 async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, runtime: Any,
-                  connection_specs: kopf.Index, **_: Any) -> None:
+                  **indexes: Any) -> None:
     try:
         resource = _resource(body)
     except kopf.PermanentError:
         kopf.warn(body, reason="Orphaned", message="spec unreadable; the PingOne object is left in place")
         return
-    outcome = await memo.service.delete(resource, _lookup(resource, connection_specs), _state(memo),
+    outcome = await memo.service.delete(resource, _lookup(resource, indexes), _state(memo),
                                         running_for=runtime.total_seconds(), retry=retry)
     _deliver(outcome, resource, body, patch, retry)
 
@@ -193,13 +196,15 @@ def _state(memo: kopf.Memo) -> ObjectState:
     return memo.object_state
 
 
-def _lookup(resource: Resource, connection_specs: kopf.Index, claims: kopf.Index | None = None,
-            resource_claims: kopf.Index | None = None) -> Lookup:
+def _lookup(resource: Resource, indexes: dict[str, Any]) -> Lookup:
+    """What kopf's indexes (passed to every handler by id) say about the resource's neighbours."""
     ref = resource.spec.connectionRef
-    connection = next(iter(connection_specs.get(ref.name, [])), None) if ref else None
+    connection = next(iter(indexes["connection_specs"].get(ref.name, [])), None) if ref else None
     adopt = adoption_target(resource)
-    index = claims if resource.kind is APPLICATION else resource_claims  # each kind's ids in its own index
-    return Lookup(connection=connection, claims=list(index.get(adopt, [])) if index is not None and adopt else [])
+    claims = indexes["claims" if resource.kind is APPLICATION else "resource_claims"]  # each kind's ids apart
+    grants = getattr(resource.spec, "grants", None) or []
+    return Lookup(connection=connection, claims=list(claims.get(adopt, [])) if adopt else [],
+                  grant_owners={g.resource: list(indexes["grant_owners"].get(g.resource, [])) for g in grants})
 
 
 def _resource(body: kopf.Body) -> Resource:

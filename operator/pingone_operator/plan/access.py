@@ -164,3 +164,19 @@ def check_roles(policy: AccessPolicy, spec: PingOneApplicationSpec, roles: dict[
             return _refused("RoleNotHeld", f"{where}: the operator's worker does not hold {assignment.role!r} for "
                             f"{scope.type} {scope.id}, so it cannot give it")
     return None
+
+
+def check_grants(namespace: str, environment: str, spec: PingOneApplicationSpec,
+                 owners: dict[str, list[tuple[str, str | None, tuple[str, ...]]]]) -> Failure | None:
+    """A grant names a resource by name; one that a PingOneResource in another namespace manages
+    may be granted only where that PingOneResource allows it (`grantNamespaces`).
+    `owners`: resource name -> (namespace, environment, grantNamespaces) of its PingOneResources."""
+    for n, grant in enumerate(spec.grants or []):
+        for owner_namespace, owner_environment, allowed in owners.get(grant.resource, []):
+            if owner_environment not in (None, environment) or owner_namespace == namespace:
+                continue
+            if namespace not in allowed:
+                return _refused("GrantNotAllowed", f"spec.grants[{n}]: resource {grant.resource!r} belongs to "
+                                f"namespace {owner_namespace!r}, whose PingOneResource does not list {namespace!r} "
+                                "in grantNamespaces")
+    return None
