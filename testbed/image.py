@@ -59,6 +59,7 @@ class ImageError(RuntimeError):
 @dataclass(frozen=True)
 class Image:
     tag: str
+    base: str  # the base image's tag
     id: str
     size: int  # bytes, as podman counts them (uncompressed)
     built_seconds: float | None  # None: it was already there
@@ -253,7 +254,7 @@ def ensure_image() -> Image:
         base = ensure_base()
         tag = f"{IMAGE_REPOSITORY}:ctx-{_context_key(_inspect(base)[0])}"
         if podman("image", "exists", tag, check=False).returncode == 0:
-            return Image(tag, *_inspect(tag), built_seconds=None)
+            return Image(tag, base, *_inspect(tag), built_seconds=None)
         _log(f"podman build of the Dockerfile on {base} as {tag}: a few minutes cold")
         start = time.monotonic()
         argv = ["podman", "build", "--network", "host", "--pull=never", "--layers=false",
@@ -273,7 +274,7 @@ def ensure_image() -> Image:
         for old in listed:
             if old != tag and old.startswith(f"{IMAGE_REPOSITORY}:ctx-"):
                 podman("rmi", old, check=False)
-        return Image(tag, *_inspect(tag), built_seconds=built)
+        return Image(tag, base, *_inspect(tag), built_seconds=built)
 
 
 def main() -> int:
