@@ -5,6 +5,8 @@
 - ``cluster.ControlPlane``: starts etcd + kube-apiserver + kube-controller-manager on loopback.
 - ``launcher.Launcher``: the PingOne simulator and the operator as child processes (the one place
   that knows their command lines, ready lines and environment); ``launcher.install_crds``.
+- ``image.ensure_image``: the operator's image, built from the Dockerfile with podman on a
+  debootstrapped Debian (``make image``), cached by a hash of its build context.
 - ``process.ManagedProcess``: a child process with its output in a log file, readiness waits and
   SIGTERM-then-SIGKILL teardown.
 
