@@ -18,6 +18,7 @@ Everything runs as root (apt-get, debootstrap, podman's system store), as on CI.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
 import os
@@ -41,7 +42,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.image]
 # come to about 305 MB: this catches a build tool, a cache or a second copy getting in.
 MAX_SIZE = 350_000_000
 VENV = "opt/pingone-operator"
-SITE = f"{VENV}/lib/python3.11/site-packages"
+SITE = f"{VENV}/lib/python3.11/site-packages"  # bookworm's python3
 KUBECONFIG_DIR = "/var/run/pingone-operator"
 # On the pods this test plays, so that one left behind by a killed run is removed by the next.
 POD_LABEL = "pingone-operator.dev/image-test"
@@ -57,7 +58,8 @@ APPLICATION = {
 def image(pytestconfig: pytest.Config) -> Image:
     capture = pytestconfig.pluginmanager.getplugin("capturemanager")
     try:
-        with capture.global_and_fixture_disabled():  # a cold build's progress lines show
+        # A cold build's progress lines show through pytest's capturing.
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
             return ensure_image()
     except ImageError as exc:
         pytest.fail(f"the image cannot be built on this machine: {exc}", pytrace=False)
@@ -129,6 +131,14 @@ def image_shells(root: Path) -> list[str]:
             if real.is_file() and real.is_relative_to(root):
                 found.add("/" + real.relative_to(root).as_posix())
     return sorted(found)
+
+
+def test_shell_masking_has_teeth(image: Image, image_root: Path):
+    """The run below finds no usable shell because it masks them: the Debian base has some."""
+    assert image_shells(image_root)
+    result = podman("run", "--rm", "--network", "none", "--entrypoint", "/bin/sh", image.tag, "-c", "true",
+                    check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
 
 
 def for_podman(deployment: dict[str, Any], *, kubeconfig_dir: Path, shells: list[str],
