@@ -2,6 +2,8 @@
 # Builds the test bed's Go binaries from Go modules into a cache outside the checkout:
 #   kube-apiserver, kube-controller-manager, etcd   (one wrapper module, pinned k8s version)
 #   helm, kubeconform                                (a second module, so their pins stay apart)
+#   argocd (multi-call: CLI, application controller, repo server) and its CRDs; redis-server (apt)
+#   kstatus (testbed/kstatus/main.go on sigs.k8s.io/cli-utils: kstatus's verdict on objects)
 #   promtool                                         (its own module: Prometheus pins client-go too)
 # Only what is missing is built; a warm machine returns in a second. Prints the bin folder.
 set -euo pipefail
@@ -9,16 +11,25 @@ set -euo pipefail
 K8S_VERSION=${K8S_VERSION:-1.37.2}
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
 KUBECONFORM_VERSION=${KUBECONFORM_VERSION:-v0.8.0}
+# v3.1.x: from v3.2 on, argo-cd's go.mod replaces gitops-engine with a path the proxy does not serve.
+ARGOCD_VERSION=${ARGOCD_VERSION:-v3.1.16}
+CLI_UTILS_VERSION=${CLI_UTILS_VERSION:-v0.37.2}
 # Prometheus tags its Go module v0.X.Y for release 3.X.Y: v0.316.0 is Prometheus 3.16.0.
 PROMETHEUS_VERSION=${PROMETHEUS_VERSION:-v0.316.0}
 CACHE=${PINGONE_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pingone-operator}
 BIN="$CACHE/k8sbin/v$K8S_VERSION"
 TOOLS_BIN="$CACHE/tools/helm-$HELM_VERSION-kubeconform-$KUBECONFORM_VERSION"
+ARGOCD_BIN="$CACHE/argocd/$ARGOCD_VERSION"
 PROMTOOL_BIN="$CACHE/tools/promtool-$PROMETHEUS_VERSION"
+HERE=$(cd "$(dirname "$0")" && pwd)
 WORK="$CACHE/build"
 export GOFLAGS=-mod=mod CGO_ENABLED=0
 # print-bin must work on a machine without Go (binaries restored from a cache).
 if command -v go >/dev/null 2>&1; then export GOPATH=${GOPATH:-$(go env GOPATH)}; fi
+
+# One build at a time: `make demo` and `make test` may start side by side; the second waits for
+# the lock, then finds the binaries built.
+lock() { mkdir -p "$CACHE"; exec 9>"$CACHE/.build.lock"; command -v flock >/dev/null 2>&1 && flock 9 || true; }
 
 log() { printf '[controlplane build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -78,6 +89,59 @@ build_tools() {
   [ -x "$TOOLS_BIN/kubeconform" ] || with_progress kubeconform bash -c "cd '$mod' && go build -trimpath -ldflags '-s -w -X main.version=$KUBECONFORM_VERSION' -o '$TOOLS_BIN/kubeconform.tmp' github.com/yannh/kubeconform/cmd/kubeconform && mv '$TOOLS_BIN/kubeconform.tmp' '$TOOLS_BIN/kubeconform'"
 }
 
+build_argocd() {
+  local mod="$WORK/argocd-$ARGOCD_VERSION" mp="github.com/argoproj/argo-cd/v3"
+  mkdir -p "$mod" "$ARGOCD_BIN"
+  if [ ! -f "$mod/go.mod" ]; then
+    log "preparing wrapper module for $mp $ARGOCD_VERSION"
+    (cd "$mod" && go mod init pingone-operator.invalid/argocd >/dev/null 2>&1)
+    local info
+    info=$(go mod download -json "$mp@$ARGOCD_VERSION")
+    # Replaces apply only in the main module: copy argo-cd's (k8s.io/* pins and the like) into ours.
+    for r in $(go mod edit -json "$(echo "$info" | python3 -c 'import json,sys;print(json.load(sys.stdin)["GoMod"])')" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin).get("Replace") or []:
+    old = r["Old"]["Path"] + ("@" + r["Old"]["Version"] if r["Old"].get("Version") else "")
+    print(old + "=" + r["New"]["Path"] + "@" + r["New"]["Version"])'); do
+      (cd "$mod" && go mod edit -replace="$r")
+    done
+    (cd "$mod" && go get "$mp@$ARGOCD_VERSION" >&2)
+  fi
+  local ldf="-s -w -X $mp/common.version=${ARGOCD_VERSION#v} -X $mp/common.gitTreeState=clean"
+  [ -x "$ARGOCD_BIN/argocd" ] || with_progress argocd bash -c "cd '$mod' && go build -trimpath -ldflags '$ldf' -o '$ARGOCD_BIN/argocd.tmp' $mp/cmd && mv '$ARGOCD_BIN/argocd.tmp' '$ARGOCD_BIN/argocd'"
+  # The binary runs the component it is named after.
+  ln -sf argocd "$ARGOCD_BIN/argocd-application-controller"
+  ln -sf argocd "$ARGOCD_BIN/argocd-repo-server"
+  ln -sf argocd "$ARGOCD_BIN/argocd-server"
+  # The install's own CRDs, from the same module version as the binary.
+  if [ ! -f "$ARGOCD_BIN/crds/application-crd.yaml" ]; then
+    local dir
+    dir=$(cd "$mod" && go list -m -f '{{.Dir}}' "$mp")
+    mkdir -p "$ARGOCD_BIN/crds" && cp "$dir"/manifests/crds/*-crd.yaml "$ARGOCD_BIN/crds/" && chmod 644 "$ARGOCD_BIN"/crds/*
+  fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || { log "redis-server is missing: install Debian's redis-server (as root)"; exit 1; }
+    log "installing Debian's redis-server (Argo CD's cache)"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 redis-server >&2
+  fi
+}
+
+build_kstatus() {
+  # Keyed by the program's content too, so an edit of main.go rebuilds it.
+  local sum out mod
+  sum=$(sha256sum "$HERE/kstatus/main.go" | cut -c1-12)
+  out="$CACHE/kstatus/cli-utils-$CLI_UTILS_VERSION-$sum"
+  mod="$WORK/kstatus-$CLI_UTILS_VERSION"
+  [ -x "$out/kstatus" ] && return 0
+  mkdir -p "$mod" "$out"
+  if [ ! -f "$mod/go.mod" ]; then
+    (cd "$mod" && go mod init pingone-operator.invalid/kstatus >/dev/null 2>&1)
+    (cd "$mod" && go get "sigs.k8s.io/cli-utils@$CLI_UTILS_VERSION" >&2)
+  fi
+  cp "$HERE/kstatus/main.go" "$mod/main.go"
+  with_progress kstatus bash -c "cd '$mod' && go build -trimpath -ldflags '-s -w' -o '$out/kstatus.tmp' . && mv '$out/kstatus.tmp' '$out/kstatus'"
+}
+
 build_promtool() {
   local mod="$WORK/promtool-$PROMETHEUS_VERSION" mp="github.com/prometheus/prometheus" release
   [ -x "$PROMTOOL_BIN/promtool" ] && return 0
@@ -91,12 +155,19 @@ build_promtool() {
 }
 
 case "${1:-all}" in
+  k8s|tools|argocd|kstatus|promtool|all) lock ;;
+esac
+case "${1:-all}" in
   k8s) build_k8s ;;
   tools) build_tools ;;
+  argocd) build_argocd ;;
+  kstatus) build_kstatus ;;
   promtool) build_promtool ;;
-  all) build_k8s; build_tools; build_promtool ;;
+  all) build_k8s; build_tools; build_argocd; build_kstatus; build_promtool ;;
   print-bin) ;;
+  print-argocd) echo "$ARGOCD_BIN"; exit 0 ;;
+  print-kstatus) echo "$CACHE/kstatus/cli-utils-$CLI_UTILS_VERSION-$(sha256sum "$HERE/kstatus/main.go" | cut -c1-12)/kstatus"; exit 0 ;;
   print-promtool) echo "$PROMTOOL_BIN/promtool"; exit 0 ;;
-  *) echo "usage: $0 [all|k8s|tools|promtool|print-bin|print-promtool]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|k8s|tools|argocd|kstatus|promtool|print-bin|print-argocd|print-kstatus|print-promtool]" >&2; exit 2 ;;
 esac
 echo "$BIN:$TOOLS_BIN"
