@@ -119,7 +119,7 @@ def kubeconform(kubeconform_bin, cluster_schemas):
 
 
 VARIANTS = [[], ["-f", "watch-namespaces.yaml"], ["-f", "metrics.yaml"], ["-f", "create-secret.yaml"],
-            ["-f", "everything.yaml"], ["-f", "monitoring.yaml"], ["--include-crds"]]
+            ["-f", "everything.yaml"], ["-f", "monitoring.yaml"], ["-f", "standby.yaml"], ["--include-crds"]]
 # The Prometheus Operator's kinds: their CRDs are not installed here (promtool checks the rules).
 PROMETHEUS_OPERATOR_KINDS = ("ServiceMonitor", "PrometheusRule")
 
@@ -186,8 +186,8 @@ def crd_installed(kubectl) -> list[str]:
 
 
 @pytest.mark.parametrize("args", VARIANTS[:-1], ids=["defaults", "watch-namespaces", "metrics", "create-secret",
-                                                    "everything", "monitoring"])
-def test_server_accepts_the_chart(helm, kubectl, namespace, args):
+                                                    "everything", "monitoring", "standby"])
+def test_server_accepts_the_chart(helm, kubectl, namespace, args, crd_installed):  # the ClusterKopfPeering's CRD
     manifests = _template(helm, args, release=f"dry-{secrets.token_hex(3)}", namespace=namespace)
     objects = [d for d in yaml.safe_load_all(manifests) if d]
     # The Prometheus Operator's CRDs are not installed here; Roles (and the dashboard) for the
