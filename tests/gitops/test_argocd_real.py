@@ -49,6 +49,12 @@ def wait_resource_health(argo: ArgoCD, app: str, kind: str, name: str, status: s
                     what=f"{kind}/{name} {status} in Argo CD")
 
 
+def app_name(kube, base: str) -> str:
+    """Unique per test: a resource an earlier test left behind (its namespace still terminating)
+    carries the tracking id of an Application of the same name, and would join it."""
+    return f"{base}-{kube.ns[-6:]}"
+
+
 def cli_actions(argo: ArgoCD, app: str) -> list[tuple[str, str, bool]]:
     """`argocd app actions list`: (resource, action, disabled) of the app's PingOneApplications."""
     listed = json.loads(argo.cli("app", "actions", "list", app, "--kind", "PingOneApplication", "-o", "json").stdout)
@@ -64,6 +70,7 @@ def ui_actions(argo: ArgoCD, app: str, namespace: str, name: str) -> list[dict[s
 def test_waves_sync_an_edit_is_one_put_a_removal_prunes_and_refreshes_find_no_drift(
         argocd, repo, kube, admin, simulator, start_operator, control_plane):
     ns = kube.ns
+    app_shop = app_name(kube, "shop")
     # The connection's credentials: in the operator's namespace, not in Git.
     control_plane.kubectl("create", "secret", "generic", "team-worker", "-n", ns,
                           f"--from-literal=client-id={simulator.client_id}",
@@ -79,19 +86,19 @@ def test_waves_sync_an_edit_is_one_put_a_removal_prunes_and_refreshes_find_no_dr
     sha = repo.commit({"apps/connection.yaml": manifest(connection, 0), "apps/shop-web.yaml": manifest(web, 10),
                        "apps/shop-api.yaml": manifest(api, 10)}, "a connection and two applications")
     try:
-        argocd.create_app("shop", repo.url, "apps", ns)
+        argocd.create_app(app_shop, repo.url, "apps", ns)
         # Waves: with no operator yet, the connection stays Progressing, and wave 10 waits for it.
-        wait_resource_health(argocd, "shop", "PingOneConnection", conn, "Progressing")
+        wait_resource_health(argocd, app_shop, "PingOneConnection", conn, "Progressing")
         time.sleep(5)
-        assert argocd.app("shop")["status"]["operationState"]["phase"] == "Running"
+        assert argocd.app(app_shop)["status"]["operationState"]["phase"] == "Running"
         assert kube.get("p1app", "shop-web") is None and kube.get("p1app", "shop-api") is None
         start_operator(OPERATOR_NAMESPACE=ns)
-        argocd.wait_app("shop", revision=sha, timeout=180)
+        argocd.wait_app(app_shop, revision=sha, timeout=180)
         live_conn = json.loads(control_plane.kubectl("get", "p1conn", conn, "-o", "json").stdout)
         connected_at = condition(live_conn)["lastTransitionTime"]
         for name in ("shop-web", "shop-api"):
             assert kube.get("p1app", name)["metadata"]["creationTimestamp"] >= connected_at
-        tree = resources(argocd, "shop")
+        tree = resources(argocd, app_shop)
         assert {k: (r["status"], r["health"]["status"]) for k, r in tree.items()} == {
             ("PingOneConnection", conn): ("Synced", "Healthy"),
             ("PingOneApplication", "shop-web"): ("Synced", "Healthy"),
@@ -102,7 +109,7 @@ def test_waves_sync_an_edit_is_one_put_a_removal_prunes_and_refreshes_find_no_dr
         # Refreshes after Ready: no diff from status, the operator's metadata, defaults or the Secret.
         for _ in range(3):
             time.sleep(1)
-            app = argocd.refresh("shop")
+            app = argocd.refresh(app_shop)
             assert app["status"]["sync"]["status"] == "Synced", summary(app)
             assert {r["status"] for r in app["status"]["resources"]} == {"Synced"}, summary(app)
 
@@ -110,11 +117,11 @@ def test_waves_sync_an_edit_is_one_put_a_removal_prunes_and_refreshes_find_no_dr
         admin.clear_requests()
         web["spec"]["description"] = "edited in Git"
         sha = repo.commit({"apps/shop-web.yaml": manifest(web, 10)}, "edit shop-web")
-        argocd.refresh("shop")
-        argocd.wait_app("shop", revision=sha)
+        argocd.refresh(app_shop)
+        argocd.wait_app(app_shop, revision=sha)
         wait_for(lambda: (o := kube.get("p1app", "shop-web"))["status"].get("observedGeneration") == 2 and o,
                  what="generation 2 applied")
-        wait_resource_health(argocd, "shop", "PingOneApplication", "shop-web", "Healthy")
+        wait_resource_health(argocd, app_shop, "PingOneApplication", "shop-web", "Healthy")
         time.sleep(3)  # a drift check or two: nothing more is written
         puts = admin.requests("PUT")
         assert [p["path"].rsplit("/", 1)[-1] for p in puts] == [ids["shop-web"]], puts
@@ -122,53 +129,58 @@ def test_waves_sync_an_edit_is_one_put_a_removal_prunes_and_refreshes_find_no_dr
 
         # A removal from Git: pruned; Delete removes the PingOne application, Orphan keeps it.
         sha = repo.commit({"apps/shop-web.yaml": None, "apps/shop-api.yaml": None}, "remove both")
-        argocd.refresh("shop")
-        argocd.wait_app("shop", revision=sha)
+        argocd.refresh(app_shop)
+        argocd.wait_app(app_shop, revision=sha)
         wait_for(lambda: kube.get("p1app", "shop-web") is None and kube.get("p1app", "shop-api") is None,
                  what="both pruned")
         assert admin.app(ids["shop-web"]) is None
         assert admin.app(ids["shop-api"]) is not None
-        assert set(resources(argocd, "shop")) == {("PingOneConnection", conn)}
+        assert set(resources(argocd, app_shop)) == {("PingOneConnection", conn)}
     finally:
-        argocd.delete_app("shop")
+        argocd.delete_app(app_shop)
         control_plane.kubectl("delete", "p1conn", conn, "--wait=false", check=False)
 
 
 def test_a_spec_pingone_refuses_is_degraded_with_pingones_message(argocd, repo, kube, operator):
+    app_refused = app_name(kube, "refused")
     sha = repo.commit({"apps/bad.yaml": manifest(p1app("bad-cors", corsSettings=BAD_CORS))}, "bad CORS")
-    argocd.create_app("refused", repo.url, "apps", kube.ns)
-    argocd.wait_app("refused", health="Degraded", revision=sha)
-    resource = wait_resource_health(argocd, "refused", "PingOneApplication", "bad-cors", "Degraded")
+    argocd.create_app(app_refused, repo.url, "apps", kube.ns)
+    argocd.wait_app(app_refused, health="Degraded", revision=sha)
+    resource = wait_resource_health(argocd, app_refused, "PingOneApplication", "bad-cors", "Degraded")
     message = resource["health"]["message"]
     assert message.startswith("InvalidSpec: PingOne refused the application: PingOne 400 INVALID_DATA"), message
     assert "corsSettings.origins" in message
 
 
 def test_paused_is_suspended_and_resync_is_greyed_out(argocd, repo, kube, admin, operator):
+    app_paused = app_name(kube, "paused")
     sha = repo.commit({"apps/paused.yaml": manifest(p1app("paused", managementPolicy="Paused"))}, "paused")
-    argocd.create_app("paused", repo.url, "apps", kube.ns)
-    argocd.wait_app("paused", health="Suspended", revision=sha)
-    resource = wait_resource_health(argocd, "paused", "PingOneApplication", "paused", "Suspended")
+    argocd.create_app(app_paused, repo.url, "apps", kube.ns)
+    argocd.wait_app(app_paused, health="Suspended", revision=sha)
+    resource = wait_resource_health(argocd, app_paused, "PingOneApplication", "paused", "Suspended")
     assert resource["health"]["message"].startswith("Paused: ")
-    assert cli_actions(argocd, "paused") == [("paused", "resync", True)]
-    assert ui_actions(argocd, "paused", kube.ns, "paused") == [
+    assert cli_actions(argocd, app_paused) == [("paused", "resync", True)]
+    assert ui_actions(argocd, app_paused, kube.ns, "paused") == [
         {"name": "resync", "disabled": True, "displayName": "Resync from PingOne", "iconClass": "fa fa-fw fa-sync"}]
     assert admin.writes() == []
 
 
-def test_resync_action_from_the_argocd_cli(argocd, repo, kube, admin, operator):
+@pytest.mark.parametrize("sync_options", [("ServerSideApply=true",), ()], ids=["server-side", "client-side"])
+def test_resync_action_from_the_argocd_cli(argocd, repo, kube, admin, operator, sync_options):
+    """Also: the annotation the action sets makes no diff, with either apply (and so either diff)."""
+    app_resync = app_name(kube, "resync")
     sha = repo.commit({"apps/app.yaml": manifest(p1app("shared-web-app"))}, "an application")
-    argocd.create_app("resync", repo.url, "apps", kube.ns, sync_options=())  # client-side apply: its diff too
-    argocd.wait_app("resync", revision=sha)
+    argocd.create_app(app_resync, repo.url, "apps", kube.ns, sync_options=sync_options)
+    argocd.wait_app(app_resync, revision=sha)
     obj = kube.get("p1app", "shared-web-app")
     app_id = obj["status"]["applicationId"]
     assert RESYNC not in obj["metadata"].get("annotations", {})
-    assert cli_actions(argocd, "resync") == [("shared-web-app", "resync", False)]
-    assert ui_actions(argocd, "resync", kube.ns, "shared-web-app") == [
+    assert cli_actions(argocd, app_resync) == [("shared-web-app", "resync", False)]
+    assert ui_actions(argocd, app_resync, kube.ns, "shared-web-app") == [
         {"name": "resync", "displayName": "Resync from PingOne", "iconClass": "fa fa-fw fa-sync"}]
 
     admin.clear_requests()
-    argocd.cli("app", "actions", "run", "resync", "resync", "--kind", "PingOneApplication",
+    argocd.cli("app", "actions", "run", app_resync, "resync", "--kind", "PingOneApplication",
                "--resource-name", "shared-web-app", "--namespace", kube.ns)
     stamp = kube.get("p1app", "shared-web-app")["metadata"]["annotations"][RESYNC]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp), stamp
@@ -177,6 +189,6 @@ def test_resync_action_from_the_argocd_cli(argocd, repo, kube, admin, operator):
     assert [r for r in admin.requests("GET") if r["path"].endswith(app_id)], "PingOne was not read"
     assert [w for w in admin.writes() if w["method"] != "GET"] == []
     # The annotation is live-only: no diff.
-    app = argocd.refresh("resync")
+    app = argocd.refresh(app_resync)
     assert app["status"]["sync"]["status"] == "Synced", summary(app)
     assert SEED["name"] == admin.app(app_id)["name"]
