@@ -42,9 +42,13 @@ def largest_valid_spec(environment_id: str) -> dict[str, Any]:
     spec, schema = largest_spec(), spec_schema()["properties"]
     uri = schema["redirectUris"]["items"]["maxLength"]
     origin = schema["corsSettings"]["properties"]["origins"]["items"]["maxLength"]
-    # tags: WORKER only; jwksUrl: exclusive with jwks; no adoption, and the operator's own connection.
-    for key in ("tags", "jwksUrl", "adoptApplicationId", "connectionRef"):
+    # tags: WORKER only; jwksUrl: exclusive with jwks; no adoption, and the operator's own connection;
+    # roles are for a WORKER, and grants and policies name what must exist in PingOne first.
+    for key in ("tags", "jwksUrl", "adoptApplicationId", "connectionRef", "roleAssignments", "grants",
+                "signOnPolicies", "exclusive"):
         del spec[key]
+    spec["attributeMappings"] = [{**m, "name": f"{m['name'][:-2]}{n:02d}"}  # one entry per name
+                                 for n, m in enumerate(spec["attributeMappings"])]
     spec.update(
         type="NATIVE_APP",  # the type that takes mobile and kerberos settings
         tokenEndpointAuthMethod="CLIENT_SECRET_BASIC",  # secretRotation needs a secret

@@ -132,7 +132,9 @@ def test_health_degraded_when_pingone_refuses_the_spec(kube, operator):
     bad_cors = {"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": ["https://a.example.com/path"]}
     kube.apply(application("invalid-cors", corsSettings=bad_cors))
     obj = wait_for(reason_is(kube, "invalid-cors", "InvalidSpec"), what="InvalidSpec")
-    assert not obj["status"].get("observedGeneration")  # nothing applied; the condition has the generation
+    # kstatus: observed (and failed), not "not seen yet": observedGeneration is set on failures too
+    assert obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
+    assert condition(obj, "Stalled")["status"] == "True"  # it needs a spec change
     health = check_health(obj, "degraded-invalid-spec")
     assert health["message"] == "InvalidSpec: " + condition(obj)["message"]
     assert "corsSettings.origins" in health["message"]
