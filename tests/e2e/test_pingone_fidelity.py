@@ -60,8 +60,9 @@ def test_a_field_removed_from_the_spec_goes_back_to_its_default_with_one_put(kub
     assert len(puts(admin)) == 1
     app = admin.app(app_id)
     assert "homePageUrl" not in app
-    managed = wait_for(lambda: ready(kube, "dropper"), what="Ready")["status"]["managedFields"]
-    assert "pkceEnforcement" not in managed and "homePageUrl" not in managed
+    obj = wait_for(lambda: (o := ready(kube, "dropper")) and o["status"]["observedGeneration"] ==
+                   o["metadata"]["generation"] and o, what="Ready for the edited generation")
+    assert "pkceEnforcement" not in obj["status"]["managedFields"] and "homePageUrl" not in obj["status"]["managedFields"]
 
 
 def test_a_worker_created_without_assign_actor_roles_inherits_no_roles(kube, admin, operator):
@@ -84,8 +85,8 @@ def test_replay_protection_survives_puts_and_dropping_refresh_tokens_stays_ready
 
     kube.apply(application("refresher", {**SEED, "grantTypes": ["AUTHORIZATION_CODE"]}))
     wait_for(lambda: admin.app(app_id)["grantTypes"] == ["AUTHORIZATION_CODE"], what="REFRESH_TOKEN removed")
-    obj = wait_for(lambda: ready(kube, "refresher"), what="Ready without REFRESH_TOKEN")
-    assert obj["status"]["observedGeneration"] == obj["metadata"]["generation"]
+    obj = wait_for(lambda: (o := ready(kube, "refresher")) and o["status"]["observedGeneration"] ==
+                   o["metadata"]["generation"] and o, what="Ready without REFRESH_TOKEN, for this generation")
     time.sleep(float(DRIFT) + 1)
     assert condition(kube.get("p1app", "refresher"))["status"] == "True"
 
