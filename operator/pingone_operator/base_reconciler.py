@@ -66,8 +66,9 @@ class BaseReconciler:
             outcome.status = identity.forget(outcome.status, kind)
 
         # Names are unique per environment and PingOne enforces it, so a create needs no lookup,
-        # except after an interrupted create: its intent says the object may exist already.
-        if resource.status.pendingCreate is not None:
+        # except after an interrupted create (its intent says the object may exist already) or a
+        # name conflict (look, rather than POST again into the same refusal).
+        if resource.status.pendingCreate is not None or identity.name_was_taken(resource):
             found = await self._find(env, resource.spec.name)
             if found:
                 claim = identity.same_name(resource, found, env)

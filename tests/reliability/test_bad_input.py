@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.e2e.helpers import wait_for
 from tests.reliability.support import (
     RequestStats,
     leak_scan,
@@ -231,7 +232,9 @@ def _run_matrix(control_plane, sim, admin, cluster, namespace, other_ns, run_ope
           f"{dict(Counter(r for r, _ in expected.values()))}")
     assert not wrong, json.dumps(wrong, indent=1, default=str)
     for name in ("good", "good-alongside", "pruned"):
-        assert ready_condition(next(o for o in cluster.apps() if o["metadata"]["name"] == name))["status"] == "True"
+        condition = wait_for(lambda: ready_condition(next(o for o in cluster.apps() if o["metadata"]["name"] == name)),
+                             timeout=60, what=f"{name}'s Ready condition")
+        assert condition["status"] == "True", (name, condition)
     pruned_obj = next(o for o in cluster.apps() if o["metadata"]["name"] == "pruned")
     assert "colour" not in pruned_obj["spec"]
     assert all("colour" not in json.dumps(e.get("body")) for e in admin.all_requests())

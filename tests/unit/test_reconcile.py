@@ -450,3 +450,13 @@ def test_token_endpoint_failures_are_classified_by_status(status_code, reason):
 
     failure = classify(TokenRequestFailed("x", status=status_code, retry_after=3))
     assert failure.reason == reason and failure.retry
+
+
+async def test_after_a_name_conflict_the_next_sync_looks_before_it_posts(world):
+    reconciler, pingone, _, _ = world
+    pingone.apps["other"] = {**SEED, "id": "other"}
+    first = await reconciler.sync(resource())
+    pingone.calls.clear()
+    again = await reconciler.sync(resource(status=first.status))
+    assert again.failure.reason == "NameConflict"
+    assert [c[0] for c in pingone.calls] == ["LIST"]  # no second POST into the same refusal
