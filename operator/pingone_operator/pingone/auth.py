@@ -29,7 +29,7 @@ REFRESH_MARGIN_SECONDS = 60
 # A failed token request answers every caller for this long (or Retry-After), instead of each
 # caller sending its own during an outage.
 FAILURE_HOLD_SECONDS = 1.0
-# A 429 or outage without Retry-After: wait 2, 4, 8... seconds (with jitter), up to this.
+# A 429 without Retry-After: wait 2, 4, 8... seconds (with jitter), up to this.
 MAX_BACKOFF_SECONDS = 120.0
 
 
@@ -127,11 +127,12 @@ class TokenProvider:
             return self._token.value
 
     def _hold(self, exc: PingOneError) -> float:
-        """How long a failed token request stands: Retry-After when given, else backing off
-        exponentially for a 429 or an outage, so a busy PingOne is not asked again at once."""
+        """How long a failed token request stands: Retry-After when given; a 429 without it backs
+        off exponentially, so a busy PingOne is not asked again at once. (An outage keeps the short
+        hold: every caller's own backoff spaces those, and recovery is seen at once.)"""
         if not isinstance(exc, TokenRequestFailed) or exc.retry_after:
             return getattr(exc, "retry_after", 0.0) or 0.0
-        if exc.status != 429 and (exc.status or 0) < 500:
+        if exc.status != 429:
             return 0.0
         exc.retry_after = min(MAX_BACKOFF_SECONDS, 2.0 ** self._failures_in_a_row) * random.uniform(0.5, 1.0)
         return exc.retry_after
