@@ -128,7 +128,8 @@ def test_faults_during_a_batch_of_100(simulator_factory, cluster, run_operator, 
     print(f"  convergence: {figures}")
 
     # Every kind of fault really happened.
-    assert faults.get("fail_next", 0) >= 30 and faults.get("error_rate", 0) > 0
+    # (A create is one POST now, not a lookup and a POST, so fewer requests meet the bursts' rules.)
+    assert faults.get("fail_next", 0) > 0 and faults.get("error_rate", 0) > 0
     assert faults.get("drop", 0) > 0 and faults.get("token_outage", 0) > 0 and faults.get("rate_limit", 0) > 0
     assert timeouts > 0 and unauthorized > 0
 
