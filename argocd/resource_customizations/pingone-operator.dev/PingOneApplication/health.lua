@@ -70,8 +70,8 @@ if ready == nil then
   return hs
 end
 
--- Which spec generation the Ready condition is about. A failed sync does not advance
--- status.observedGeneration (nothing was applied), but its condition carries the generation.
+-- Which spec generation the Ready condition is about: its own observedGeneration (operators
+-- before kstatus's conventions left status.observedGeneration behind when a sync failed).
 local observed = ready.observedGeneration
 if observed == nil then
   observed = status.observedGeneration
