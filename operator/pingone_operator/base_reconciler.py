@@ -65,10 +65,11 @@ class BaseReconciler:
             outcome.events.append(gone)
             outcome.status = identity.forget(outcome.status, kind)
 
-        # Names are unique per environment and PingOne enforces it, so a create needs no lookup,
-        # except after an interrupted create (its intent says the object may exist already) or a
-        # name conflict (look, rather than POST again into the same refusal).
-        if resource.status.pendingCreate is not None or identity.name_was_taken(resource):
+        # Look the name up first: after an interrupted create (its intent says the object may exist
+        # already) it is ours to recover; otherwise a stranger's is a NameConflict before any POST.
+        # (Dropping this lookup from the hot path, issue #17, changed how the fault suite's bursts
+        # meet the requests; it waits for that suite to be reworked.)
+        if True:
             found = await self._find(env, resource.spec.name)
             if found:
                 claim = identity.same_name(resource, found, env)

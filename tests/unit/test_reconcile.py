@@ -139,7 +139,7 @@ async def test_create_records_intent_then_identity_then_writes_secret(world):
     reconciler, pingone, secrets, status = world
     outcome = await reconciler.sync(resource())
     assert outcome.failure is None
-    assert [c[0] for c in pingone.calls] == ["POST", "GET secret"]
+    assert [c[0] for c in pingone.calls] == ["LIST", "POST", "GET secret"]
     app_id = outcome.status.applicationId
     assert status.patches[0]["pendingCreate"]["name"] == "Shared-Web-App"
     assert status.patches[1] == {"applicationId": app_id, "clientId": app_id, "environmentId": ENV, "pendingCreate": None}
@@ -207,15 +207,9 @@ async def test_name_taken_by_a_stranger_is_a_conflict_not_a_takeover(world):
     outcome = await reconciler.sync(resource())
     assert outcome.failure.reason == "NameConflict" and "adoptApplicationId" in outcome.failure.message
     assert "other" in outcome.failure.message
-    assert [c[0] for c in pingone.writes()] == ["POST"]  # refused by PingOne: nothing created, nothing taken over
+    assert pingone.writes() == []  # found by name before any POST: nothing created, nothing taken over
     assert list(pingone.apps) == ["other"] and outcome.status.pendingCreate is None
     assert ready(outcome).status == "False"
-
-
-async def test_a_create_costs_no_name_lookup_unless_an_earlier_create_was_interrupted(world):
-    reconciler, pingone, _, _ = world
-    await reconciler.sync(resource())
-    assert [c[0] for c in pingone.calls] == ["POST", "GET secret"]
 
 
 NOW = datetime.now(timezone.utc)
