@@ -69,14 +69,13 @@ class BaseReconciler:
         # already) it is ours to recover; otherwise a stranger's is a NameConflict before any POST.
         # (Dropping this lookup from the hot path, issue #17, changed how the fault suite's bursts
         # meet the requests; it waits for that suite to be reworked.)
-        if True:
-            found = await self._find(env, resource.spec.name)
-            if found:
-                claim = identity.same_name(resource, found, env)
-                stop_on(claim)
-                outcome.events.append(claim)  # we sent the POST before a crash or a lost answer
-                await self._write_status_now(resource, outcome, identity.identity(found, env, kind))
-                return found
+        found = await self._find(env, resource.spec.name)
+        if found:
+            claim = identity.same_name(resource, found, env)
+            stop_on(claim)
+            outcome.events.append(claim)  # we sent the POST before a crash or a lost answer
+            await self._write_status_now(resource, outcome, identity.identity(found, env, kind))
+            return found
 
         intent = identity.create_intent(resource, env)
         stop_on(intent)

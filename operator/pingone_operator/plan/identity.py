@@ -79,11 +79,6 @@ def same_name(resource: Resource, found: dict[str, Any], env: str) -> Event | Fa
     return taken(resource, found, env)
 
 
-def name_was_taken(resource: Resource) -> bool:
-    """The last sync ended in a NameConflict: the next one looks the name up before any POST."""
-    return any(c.type == "Ready" and c.reason == "NameConflict" for c in resource.status.conditions or [])
-
-
 def name_taken(exc: Exception) -> bool:
     """PingOne refused a create because the name is in use (UNIQUENESS_VIOLATION on `name`)."""
     return any(d.code == "UNIQUENESS_VIOLATION" and d.target == "name" for d in getattr(exc, "details", ()))
