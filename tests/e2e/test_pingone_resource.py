@@ -180,4 +180,5 @@ def test_an_operator_running_before_the_crd_exists_serves_applications_then_reso
         control_plane.kubectl("wait", "--for=condition=Established", "--timeout=60s",
                               "crd/pingoneresources.pingone-operator.dev")
     kube.apply(api_resource("late", SPEC))  # served once the CRD is there, without a restart
-    wait_for(lambda: resource_ready(kube, "late"), what="the resource Ready")
+    wait_for(lambda: resource_ready(kube, "late"), timeout=180,  # kopf finds a new CRD on its next scan
+             what="the resource Ready")
