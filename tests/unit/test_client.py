@@ -2,6 +2,8 @@ import json
 import httpx
 import pytest
 
+from tests.unit.test_pacing import FakeClock
+
 from pingone_operator.config import Secret
 from pingone_operator.pingone.auth import TokenProvider
 from pingone_operator.pingone.client import PingOneClient, RetryPolicy
@@ -211,29 +213,6 @@ def test_error_mapping_by_status(status, kind):
 def test_error_mapping_survives_a_non_json_body():
     exc = error_from_response(502, None)
     assert isinstance(exc, ServerError) and "HTTP 502" in str(exc)
-
-
-class FakeClock:
-    """Time that passes only when the pacer sleeps."""
-
-    def __init__(self):
-        self.now = 100.0
-        self.slept = 0.0
-
-    def __call__(self):
-        return self.now
-
-    async def sleep(self, seconds):
-        self.now += seconds
-        self.slept += seconds
-
-
-async def test_pacer_spaces_requests_at_its_rate():
-    clock = FakeClock()
-    pacer = RequestPacer(rate=50, burst=1, clock=clock, sleep=clock.sleep)
-    for _ in range(11):
-        await pacer.acquire()
-    assert clock.slept == pytest.approx(10 / 50)  # the first is free, then one per 20 ms
 
 
 async def test_list_follows_every_page():

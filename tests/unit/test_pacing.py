@@ -113,3 +113,11 @@ async def test_turns_rotate_between_connections_as_well_as_namespaces():
     await asyncio.gather(*(asyncio.create_task(call("busy-connection", f"busy{n}")) for n in range(10)),
                          asyncio.create_task(call("quiet-connection", "quiet")))
     assert order.index("quiet") <= 2
+
+
+async def test_pacer_spaces_requests_at_its_rate():
+    clock = FakeClock()
+    pacer = RequestPacer(rate=50, burst=1, clock=clock, sleep=clock.sleep)
+    for _ in range(11):
+        await pacer.acquire()
+    assert clock.slept == pytest.approx(10 / 50)  # the first is free, then one per 20 ms
