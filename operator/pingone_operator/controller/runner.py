@@ -66,6 +66,9 @@ def main(argv: list[str]) -> int:
 
     from .. import metrics
     from . import handlers  # noqa: F401  (importing handlers registers them with kopf)
+    from . import late_crds
+
+    late_crds.install()
 
     if args.metrics_port:
         metrics.serve(args.metrics_port, args.metrics_host)
