@@ -65,17 +65,17 @@ class BaseReconciler:
             outcome.events.append(gone)
             outcome.status = identity.forget(outcome.status, kind)
 
-        # Look the name up first: after an interrupted create (its intent says the object may exist
-        # already) it is ours to recover; otherwise a stranger's is a NameConflict before any POST.
-        # (Dropping this lookup from the hot path, issue #17, changed how the fault suite's bursts
-        # meet the requests; it waits for that suite to be reworked.)
-        found = await self._find(env, resource.spec.name)
-        if found:
-            claim = identity.same_name(resource, found, env)
-            stop_on(claim)
-            outcome.events.append(claim)  # we sent the POST before a crash or a lost answer
-            await self._write_status_now(resource, outcome, identity.identity(found, env, kind))
-            return found
+        # Look the name up only where the object may exist already: after an interrupted create (its
+        # intent says we may have made it) and for ObserveOnly. Otherwise PingOne's unique names
+        # guard the POST, and a refusal is looked up to name the holder: a create is 2 calls.
+        if identity.may_exist(resource):
+            found = await self._find(env, resource.spec.name)
+            if found:
+                claim = identity.same_name(resource, found, env)
+                stop_on(claim)
+                outcome.events.append(claim)  # we sent the POST before a crash or a lost answer
+                await self._write_status_now(resource, outcome, identity.identity(found, env, kind))
+                return found
 
         intent = identity.create_intent(resource, env)
         stop_on(intent)
@@ -91,7 +91,9 @@ class BaseReconciler:
             if identity.name_taken(exc):  # someone else's: name it in the condition
                 stop_on(identity.taken(resource, await self._find(env, resource.spec.name), env))
             raise
-        await self._write_status_now(resource, outcome, identity.identity(created, env, kind))
+        # Not written at once: the sync's final status patch carries it, and until then the intent
+        # recovers it (one Kubernetes write fewer per create).
+        outcome.status = merged(outcome.status, identity.identity(created, env, kind))
         outcome.events.append(Event("Normal", "Created", f"created {kind.noun} {created['id']} in environment {env}"))
         return created
 
@@ -104,5 +106,10 @@ class BaseReconciler:
     async def _write_status_now(self, resource: Resource, outcome: Outcome, fields: dict[str, Any]) -> None:
         """Write status at once (identity, intents), and keep the final patch consistent with it."""
         await self.status_writer.patch_status(resource, fields)
-        for target in (resource, outcome):  # the final patch neither writes them twice nor undoes them
-            target.status = resource.kind.status.model_validate({**target.status.model_dump(mode="json"), **fields})
+        # The final patch (what changed from resource.status) neither writes them twice nor undoes them.
+        resource.status = merged(resource.status, fields)
+        outcome.status = merged(outcome.status, fields)
+
+
+def merged(status: Any, fields: dict[str, Any]) -> Any:
+    return type(status).model_validate({**status.model_dump(mode="json"), **fields})

@@ -68,6 +68,28 @@ def test_a_name_taken_is_ours_only_by_an_intent_made_around_its_creation():
         == "NameConflict"
 
 
+def test_the_name_is_looked_up_before_a_create_only_where_it_may_exist_already():
+    intent = {"name": SEED["name"], "environmentId": ENV, "startedAt": rotation.format_time(NOW)}
+    conflict = [{"type": "Ready", "status": "False", "reason": "NameConflict", "message": "taken",
+                 "lastTransitionTime": "2026-12-01T00:00:00Z"}]
+    other = [{**conflict[0], "reason": "PingOneUnavailable"}]
+    assert not identity.may_exist(resource())  # PingOne's unique names guard the POST
+    assert not identity.may_exist(resource({"conditions": other}))
+    assert identity.may_exist(resource({"pendingCreate": intent}))  # an interrupted create
+    assert identity.may_exist(resource(managementPolicy="ObserveOnly"))
+    assert identity.may_exist(resource({"conditions": conflict}))  # no second POST into a refusal
+
+
+def test_a_refused_create_names_the_name_taken_in_either_shape():
+    from pingone_operator.pingone.errors import Conflict, ErrorDetail
+    unique = ErrorDetail("UNIQUENESS_VIOLATION", "name", "name must be unique", {})
+    assert identity.name_taken(ValidationFailed("invalid", status=400, code="INVALID_DATA", details=(unique,)))
+    assert identity.name_taken(Conflict("conflict", status=409, code="CONFLICT"))
+    other = ErrorDetail("INVALID_VALUE", "redirectUris", "bad", {})
+    assert not identity.name_taken(ValidationFailed("invalid", status=400, code="INVALID_DATA", details=(other,)))
+    assert not identity.name_taken(ServerError("boom", status=503, code="UNEXPECTED_ERROR"))
+
+
 def test_the_worker_application_is_protected_by_id_and_client_id():
     assert identity.protects("w", app(id="w")).reason == "ProtectedApplication"
     assert identity.protects("w", app(clientId="w")).reason == "ProtectedApplication"

@@ -139,10 +139,13 @@ async def test_create_records_intent_then_identity_then_writes_secret(world):
     reconciler, pingone, secrets, status = world
     outcome = await reconciler.sync(resource())
     assert outcome.failure is None
-    assert [c[0] for c in pingone.calls] == ["LIST", "POST", "GET secret"]
+    assert [c[0] for c in pingone.calls] == ["POST", "GET secret"]  # PingOne's unique names guard the POST
     app_id = outcome.status.applicationId
     assert status.patches[0]["pendingCreate"]["name"] == "Shared-Web-App"
-    assert status.patches[1] == {"applicationId": app_id, "clientId": app_id, "environmentId": ENV, "pendingCreate": None}
+    assert len(status.patches) == 1  # the identity rides on the final patch; the intent covers a crash
+    changes = status_changes(resource().status, outcome.status)
+    assert {k: changes[k] for k in ("applicationId", "clientId", "environmentId")} == {
+        "applicationId": app_id, "clientId": app_id, "environmentId": ENV}
     assert outcome.status.clientId == app_id and outcome.status.updatedAt == "t0"
     assert outcome.status.observedGeneration == 1 and outcome.status.secretName == "shared-web-app-oidc"
     assert ready(outcome).status == "True"
@@ -207,8 +210,8 @@ async def test_name_taken_by_a_stranger_is_a_conflict_not_a_takeover(world):
     outcome = await reconciler.sync(resource())
     assert outcome.failure.reason == "NameConflict" and "adoptApplicationId" in outcome.failure.message
     assert "other" in outcome.failure.message
-    assert pingone.writes() == []  # found by name before any POST: nothing created, nothing taken over
-    assert list(pingone.apps) == ["other"] and outcome.status.pendingCreate is None
+    assert pingone.writes() == [("POST", "Shared-Web-App")]  # refused by PingOne: nothing created ...
+    assert list(pingone.apps) == ["other"] and outcome.status.pendingCreate is None  # ... or taken over
     assert ready(outcome).status == "False"
 
 
@@ -347,9 +350,9 @@ async def test_a_failure_after_create_keeps_the_recorded_identity(world):
     res = resource()
     outcome = await reconciler.sync(res)
     assert outcome.failure is not None
-    app_id = status.patches[1]["applicationId"]
-    assert status_changes(res.status, outcome.status).get("applicationId", app_id) == app_id
-    assert outcome.status.applicationId == app_id
+    app_id = next(iter(pingone.apps))  # the one application the POST made
+    assert status_changes(res.status, outcome.status)["applicationId"] == app_id  # in the failure's patch
+    assert outcome.status.applicationId == app_id and outcome.status.pendingCreate is None
 
 
 ROTATION = {"trigger": "2026-11", "overlapSeconds": 3600}

@@ -79,9 +79,22 @@ def same_name(resource: Resource, found: dict[str, Any], env: str) -> Event | Fa
     return taken(resource, found, env)
 
 
+def may_exist(resource: Resource) -> bool:
+    """Look the name up before creating: an interrupted create may have made it, ObserveOnly must
+    find it, and after a NameConflict a lookup (not another refused POST) tells whether the name
+    is free again. Otherwise PingOne's unique names make the POST itself the check."""
+    ready = next((c for c in resource.status.conditions or [] if c.type == "Ready"), None)
+    return (resource.status.pendingCreate is not None
+            or resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY
+            or (ready is not None and ready.reason == "NameConflict"))
+
+
 def name_taken(exc: Exception) -> bool:
-    """PingOne refused a create because the name is in use (UNIQUENESS_VIOLATION on `name`)."""
-    return any(d.code == "UNIQUENESS_VIOLATION" and d.target == "name" for d in getattr(exc, "details", ()))
+    """PingOne refused a create because the name is in use: UNIQUENESS_VIOLATION on `name` (the
+    documented shape), or a 409 (its shape for other conflicts): both mean "look the name up"."""
+    if getattr(exc, "status", None) == 409:
+        return True
+    return any(d.code == "UNIQUENESS_VIOLATION" and d.target in ("name", None) for d in getattr(exc, "details", ()))
 
 
 def taken(resource: Resource, found: dict[str, Any] | None, env: str) -> Failure:
