@@ -69,10 +69,17 @@ def schema_of(model: type) -> dict[str, Any]:
     return _structural(raw, raw.get("$defs", {}))
 
 
+# kopf's own bookkeeping (the last handled spec, a failing handler's retries) lives in status beside
+# ours (controller/persistence.py), so that a sync's outcome and kopf's record of it are one write.
+KOPF_STATUS = {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
+               "description": "The operator framework's (kopf's) record of what it handled; not for users."}
+
+
 def _crd(kind: str, plural: str, scope: str, spec: dict[str, Any], status: dict[str, Any], description: str,
          columns: list[dict[str, Any]], short_names: list[str],
          rules: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
     status = {**status, "description": "Observed state, written by the operator."}
+    status["properties"] = {**status.get("properties", {}), "kopf": KOPF_STATUS}
     status.pop("required", None)
     root: dict[str, Any] = {
         "type": "object",

@@ -24,6 +24,7 @@ from ..plan.kinds import APPLICATION, KINDS
 from ..plan.outcome import Outcome, Resource
 from ..plan.sync import status_patch
 from ..service import Lookup, ObjectState, backoff
+from . import persistence
 
 log = logging.getLogger("pingone_operator")
 RESOURCE = (GROUP, VERSION, PLURAL)
@@ -176,10 +177,7 @@ async def verify_connection(name: str, spec: kopf.Spec, status: kopf.Status, met
 
 def _tune(settings: kopf.OperatorSettings) -> None:
     settings.persistence.finalizer = f"{PREFIX}/finalizer"
-    settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=PREFIX, v1=False)
-    settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-        prefix=PREFIX, key="last-handled-configuration", v1=False
-    )
+    persistence.tune(settings, legacy_prefix=PREFIX)
     settings.posting.reporting_component = "pingone-operator"
     settings.posting.reporting_instance = os.environ.get("POD_NAME", "local")
     settings.networking.connect_timeout = 10

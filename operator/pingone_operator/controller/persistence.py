@@ -1,0 +1,32 @@
+"""Where kopf keeps its bookkeeping: in status, beside the operator's own.
+
+kopf records the spec it last handled (its diff base) and a failing handler's retries. In
+annotations, every sync ends with two writes: the object (annotations), then its status. In
+status, a sync's outcome and kopf's record of it are one /status patch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kopf
+
+NAME = "kopf"  # status.kopf (its schema: api/crd.py KOPF_STATUS)
+
+
+class StatusDiffBase(kopf.StatusDiffBaseStorage):
+    """The last handled spec in status.kopf. Releases before this one kept it in an annotation: it
+    is read when status has none, so that an upgrade does not handle every resource as new."""
+
+    def __init__(self, legacy_prefix: str) -> None:
+        super().__init__(name=NAME)
+        self.legacy = kopf.AnnotationsDiffBaseStorage(prefix=legacy_prefix, key="last-handled-configuration",
+                                                      v1=False)
+
+    def fetch(self, *, body: Any) -> Any:
+        return super().fetch(body=body) or self.legacy.fetch(body=body)
+
+
+def tune(settings: kopf.OperatorSettings, legacy_prefix: str) -> None:
+    settings.persistence.diffbase_storage = StatusDiffBase(legacy_prefix)
+    settings.persistence.progress_storage = kopf.StatusProgressStorage(name=NAME)
