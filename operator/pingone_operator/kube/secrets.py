@@ -61,6 +61,8 @@ class KubeSecretStore:
         self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None,
         labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None,
     ) -> str:
+        """Create, update or keep the Secret. `stored` None means "not read": created if absent, and
+        if it exists after all, read (ownership checked) and updated."""
         return await off_loop(self._write, resource, secret_name, data, stored, labels or {}, annotations or {})
 
     def _read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
@@ -103,8 +105,16 @@ class KubeSecretStore:
             if stored is None:
                 body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": encoded,
                         "metadata": {"name": secret_name, "namespace": resource.namespace, **metadata}}
-                self._core.create_namespaced_secret(resource.namespace, body)
-                return "created"
+                try:
+                    self._core.create_namespaced_secret(resource.namespace, body)
+                    return "created"
+                except ApiException as exc:
+                    stored = self._read(resource, secret_name) if exc.status == 409 else None
+                    if stored is None:  # not "it exists", or gone again: a failure to write
+                        raise
+                    # It exists (written unread, see write()): ours is brought up to date below; a
+                    # stranger's raised SecretConflict in _read.
+                    return self._write(resource, secret_name, data, stored, extra_labels, annotations)
             # A JSON merge patch: `null` removes keys we no longer write (e.g. an expired previous
             # secret), and ownerReferences is replaced whole, so a re-created resource takes over its
             # Secret instead of adding a second controller reference (which the API refuses).
