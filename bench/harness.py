@@ -81,6 +81,23 @@ def snapshot_env() -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(paths)} if paths else {}
 
 
+def image_env(dockerfile: Path = ROOT / "Dockerfile") -> dict[str, str]:
+    """The run-time settings the final stage's `ENV` gives the operator (MALLOC_ARENA_MAX, PYTHON*), so
+    that the bench measures the process as it runs in a pod; paths (PATH, TMPDIR) stay this machine's."""
+    text = dockerfile.read_text()
+    env = {}
+    for line in text.rsplit("\nENV ", 1)[1].splitlines():  # the last stage: the image that runs
+        line = line.strip()
+        if line.startswith("#"):
+            continue
+        key, _, value = line.rstrip("\\").strip().partition("=")
+        if key and key not in ("PATH", "TMPDIR"):
+            env[key] = value
+        if not line.endswith("\\"):
+            break
+    return env
+
+
 def resource_body(name: str, app_name: str) -> dict[str, Any]:
     return {"apiVersion": f"{GROUP}/{VERSION}", "kind": KIND,
             "metadata": {"name": name}, "spec": {**SEED_SPEC, "name": app_name}}
@@ -100,13 +117,13 @@ def is_ready(obj: dict[str, Any]) -> bool:
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident set size (VmRSS) in MB (10^6 bytes)."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident set size in MB (10^6 bytes): VmRSS now, or VmHWM, its peak since the process started."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024 / 1e6
-    raise RuntimeError(f"no VmRSS for pid {pid}")
+    raise RuntimeError(f"no {field} for pid {pid}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -207,8 +224,7 @@ class Simulator:
     def applications(self) -> list[dict[str, Any]]:
         r = self.admin.get(f"/environments/{self.environment_id}/applications")
         r.raise_for_status()
-        body = r.json()
-        return list(body.get("_embedded", {}).get("applications", body if isinstance(body, list) else []))
+        return list(r.json()["applications"])  # the admin API's own shape, not PingOne's _embedded
 
     def stop(self) -> None:
         self.admin.close()
@@ -260,7 +276,7 @@ class Operator:
 
     def __init__(self, bench: Bench, namespace: str, sim: Simulator, name: str, **env: str) -> None:
         self.bench, self.namespace, self.sim, self.name = bench, namespace, sim, name
-        self.env = {"LOG_LEVEL": "INFO", **snapshot_env(), **env}
+        self.env = {"LOG_LEVEL": "INFO", **image_env(), **snapshot_env(), **env}
         self.proc: ManagedProcess | None = None
         self.started_at = 0.0
 
@@ -280,6 +296,10 @@ class Operator:
 
     def rss_mb(self) -> float:
         return rss_mb(self.pid)
+
+    def peak_rss_mb(self) -> float:
+        """The highest RSS since this process started: every sample of a run at once."""
+        return rss_mb(self.pid, "VmHWM")
 
     def cpu(self) -> float:
         return cpu_seconds(self.pid)

@@ -145,7 +145,7 @@ class Population:
 def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
     runs = []
     keep: Population | None = None
-    floor_calls = 3 * p.bulk_n + 1  # list + POST + GET secret per application, one token
+    floor_calls = 2 * p.bulk_n + 1  # POST + GET secret per application, one token
     floor_s = floor_calls / p.rate_limit
     for rep in range(p.reps):
         sim = Simulator(b, f"sim-bulk-{rep}", rate_limit=p.rate_limit)
@@ -178,7 +178,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         cpu_converge = op.cpu() - cpu0
         profile = profiler.stop() if profiler else None
         op.wait_idle()
-        rss_n = op.rss_mb()
+        rss_n, rss_peak = op.rss_mb(), op.peak_rss_mb()
         audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
         requests = sim.requests()
         statuses = collections.Counter(r["status"] for r in requests)
@@ -192,7 +192,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
             "requests_429": n_429, "fraction_429": n_429 / max(1, len(requests)), "by_kind": counts["kinds"],
             "applications": len(names), "duplicates": dupes, "missing": p.bulk_n - len(set(names)),
             "k8s": audit, "k8s_writes_per_resource": audit["writes"] / p.bulk_n,
-            "operator_cpu_s": cpu_converge, "rss0_mb": rss0, "rss_n_mb": rss_n,
+            "operator_cpu_s": cpu_converge, "rss0_mb": rss0, "rss_n_mb": rss_n, "rss_peak_mb": rss_peak,
         }
         if profile:
             run["profile"] = profile
@@ -200,7 +200,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         progress(f"bulk run {rep + 1}/{p.reps}: all {p.bulk_n} Ready in {wall:.1f} s = {run['ratio_to_floor']:.2f}x "
                  f"the floor ({floor_s:.1f} s); {len(requests)} PingOne requests, {n_429} x 429 "
                  f"({run['fraction_429'] * 100:.2f}%), {dupes} duplicates; operator CPU {cpu_converge:.1f} s; "
-                 f"RSS {rss_n:.1f} MB; {audit['writes']} Kubernetes writes")
+                 f"RSS {rss_n:.1f} MB (peak {rss_peak:.1f}); {audit['writes']} Kubernetes writes")
         if rep == p.reps - 1:
             keep = Population(sim, op, ns, p.bulk_n)
         else:
@@ -209,7 +209,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
     assert keep is not None
     result = {"runs": runs, "floor_calls": floor_calls, "floor_s": floor_s}
     for k in ("wall_s", "ratio_to_floor", "requests_429", "fraction_429", "duplicates", "pingone_requests",
-              "k8s_writes_per_resource", "operator_cpu_s", "rss0_mb", "rss_n_mb"):
+              "k8s_writes_per_resource", "operator_cpu_s", "rss0_mb", "rss_n_mb", "rss_peak_mb"):
         result[k] = summary([r[k] for r in runs])
     return result, keep
 
