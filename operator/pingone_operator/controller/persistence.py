@@ -26,6 +26,13 @@ class StatusDiffBase(kopf.StatusDiffBaseStorage):
     def fetch(self, *, body: Any) -> Any:
         return super().fetch(body=body) or self.legacy.fetch(body=body)
 
+    def store(self, *, body: Any, patch: Any, essence: Any) -> None:
+        super().store(body=body, patch=patch, essence=essence)
+        # Once per resource an earlier release handled: its copy would only grow stale.
+        for key in self.legacy.make_keys(self.legacy.key, body=body):
+            if key in body.metadata.annotations:
+                patch.metadata.annotations[key] = None
+
 
 def tune(settings: kopf.OperatorSettings, legacy_prefix: str) -> None:
     settings.persistence.diffbase_storage = StatusDiffBase(legacy_prefix)
