@@ -6,6 +6,7 @@ deletion gives up). No kopf here; controller/handlers.py adapts it."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import logging
 import random
@@ -38,6 +39,7 @@ class ObjectState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # timers run beside change handlers
     secret_checked: float = float("-inf")
     last_resync: float = float("-inf")
+    failed: bool = False  # the last outcome delivered was a failure
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,18 @@ class Lookup:
     grant_owners: dict[str, list[tuple[str, str | None, tuple[str, ...]]]] = field(default_factory=dict)
 
 
+# Syncs running at once per namespace. PingOne's rate limit paces them anyway; each one holds its
+# models, responses and connections, and a burst of 1,000 running at once leaves the process with
+# memory it keeps after the burst. Per namespace, so that one team's burst never queues another's.
+SYNCS_PER_NAMESPACE = 16
+
+
 class Service:
     def __init__(self, connections: Connections, settings: OperatorSettings) -> None:
         self.connections = connections
         self.settings = settings
+        self._running: dict[str, asyncio.Semaphore] = collections.defaultdict(
+            lambda: asyncio.Semaphore(SYNCS_PER_NAMESPACE))
 
     async def sync(self, trigger: str, resource: Resource, lookup: Lookup, state: ObjectState,
                    *, read_secret: bool = True) -> Outcome:
@@ -70,7 +80,7 @@ class Service:
                                            lookup.grant_owners)
         if conflict:
             return sync.refused(resource, conflict)
-        async with state.lock:
+        async with self._running[resource.namespace], state.lock:
             outcome = await reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret,
                                             policy=policy)
         if read_secret and outcome.failure is None:

@@ -2,8 +2,9 @@
 
 PingOne limits requests per source IP, not per credential: three PingOneConnections to one API host
 (three environments, three teams) share one budget. Team A creates a burst; teams B and C create a
-few applications each once A's burst is under way. Fair sharing serves them beside A's backlog, not
-after it. The limit is PingOne's 100 requests/s scaled down to 10/s (the operator pacing at 9/s;
+few applications each once A's burst is under way. They are served beside A's backlog, not after
+it: each namespace runs its own share of syncs at once, and the budget serves waiting requests in
+turn by connection and namespace. The limit is PingOne's 100 requests/s scaled down to 10/s (the operator pacing at 9/s;
 unshared, three connections would send up to 27/s), so that the budget, not this small machine's
 Kubernetes side, is what the requests wait for: only then does the order they are served in show.
 """
@@ -75,9 +76,10 @@ def test_three_connections_to_one_host_share_one_budget_fairly(
 
         admin.clear_requests()
         create(batch("a", BURST))
-        # B and C arrive once A's creates are queued for PingOne (their intents are in status).
+        # B and C arrive once A's creates are queued for PingOne (their intents are in status; the
+        # operator runs up to SYNCS_PER_NAMESPACE of a namespace's syncs at once).
         deadline = time.monotonic() + 60
-        while sum(1 for o in cluster.apps(teams["a"]) if (o.get("status") or {}).get("pendingCreate")) < BURST * 2 // 3:
+        while sum(1 for o in cluster.apps(teams["a"]) if (o.get("status") or {}).get("pendingCreate")) < 10:
             assert time.monotonic() < deadline, "team A's creates never queued"
             time.sleep(0.1)
         arrived = time.time()  # the simulator's log is stamped in wall-clock time too
@@ -97,14 +99,15 @@ def test_three_connections_to_one_host_share_one_budget_fairly(
         a_after = sum(1 for t in by_team["a"] if t > arrived)
         print(f"\n  {len(stats.entries)} PingOne requests, {too_many} answered 429; team A {len(by_team['a'])}, "
               f"B {len(by_team['b'])}, C {len(by_team['c'])}; after B and C arrived: B and C done in "
-              f"{small_done - arrived:.2f}s, A done in {a_done - arrived:.2f}s ({a_after} requests)")
+              f"{small_done - arrived:.2f}s (first request after {min(by_team['b'] + by_team['c']) - arrived:.2f}s), "
+              f"A done in {a_done - arrived:.2f}s ({a_after} requests)")
 
         # One budget: three connections never exceed the host's limit.
         assert too_many == 0
         # Fair: A still had work when B and C arrived, and B and C were served beside it, not after
         # it (first come, first served would finish them after A's backlog).
         assert a_after >= 4 * FEW, "A's burst was over before B and C arrived: nothing to share"
-        assert small_done - arrived < 0.5 * (a_done - arrived), "B and C waited behind A's burst"
+        assert small_done - arrived < 0.6 * (a_done - arrived), "B and C waited behind A's burst"
     finally:
         for name, _ in connections.values():
             control_plane.kubectl("delete", "p1conn", name, "--wait=false")

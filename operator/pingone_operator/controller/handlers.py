@@ -96,21 +96,21 @@ async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, 
     resource = _resource(body)
     lookup = _lookup(resource, indexes)
     outcome = await memo.service.sync("change", resource, lookup, _state(memo))
-    _deliver(outcome, resource, body, patch, retry)
+    _deliver(outcome, resource, body, patch, retry, _state(memo))
 
 
 @kopf.on.resume(*RESOURCE, id="resume")
 @kopf.on.resume(*API_RESOURCES, id="resume")
 async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, reason: kopf.Reason,
                  **indexes: Any) -> None:
-    """After a restart, finish a sync whose status never landed (kopf writes a handler's outcome in
-    two patches, metadata then status: a crash between them leaves the change marked handled).
-    kopf also mixes resume handlers into a change seen at start-up: `sync` handles that."""
+    """After a restart, finish a sync whose status never landed (releases that kept kopf's record in
+    annotations wrote it and the outcome in two patches: a crash between them left the change marked
+    handled). kopf also mixes resume handlers into a change seen at start-up: `sync` handles that."""
     if reason != kopf.Reason.RESUME or _status_is_current(body) or body["metadata"].get("deletionTimestamp"):
         return
     resource = _resource(body)
     outcome = await memo.service.sync("change", resource, _lookup(resource, indexes), _state(memo))
-    _deliver(outcome, resource, body, patch, retry)
+    _deliver(outcome, resource, body, patch, retry, _state(memo))
 
 
 @kopf.on.field(*RESOURCE, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
@@ -122,7 +122,7 @@ async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, new: Any, 
         return
     outcome = await memo.service.sync("resync", resource, _lookup(resource, indexes), _state(memo))
     kopf.info(body, reason="Resynced", message="drift check requested by annotation")
-    _deliver(outcome, resource, body, patch, retry=0, raise_failure=False)  # the drift timer tries again
+    _deliver(outcome, resource, body, patch, 0, _state(memo), raise_failure=False)  # the drift timer tries again
 
 
 def _drift_delay(memo: kopf.Memo, **_: Any) -> float:
@@ -142,7 +142,7 @@ async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int,
     outcome = await memo.service.sync("drift", resource, lookup, state, read_secret=memo.service.drift_reads_secret(state))
     # A TemporaryError makes kopf run this timer again after its delay, not a whole interval later;
     # a permanent failure is in status and an Event, and the next tick looks again.
-    _deliver(outcome, resource, body, patch, retry, raise_permanent=False)
+    _deliver(outcome, resource, body, patch, retry, state, raise_permanent=False)
 
 
 @kopf.on.delete(*RESOURCE, id="cleanup")
@@ -156,7 +156,7 @@ async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: in
         return
     outcome = await memo.service.delete(resource, _lookup(resource, indexes), _state(memo),
                                         running_for=runtime.total_seconds(), retry=retry)
-    _deliver(outcome, resource, body, patch, retry)
+    _deliver(outcome, resource, body, patch, retry, _state(memo))
 
 
 @kopf.on.create(*CONNECTIONS, id="verify")
@@ -227,10 +227,16 @@ def _status_is_current(body: kopf.Body) -> bool:
     return ready is not None and ready.get("observedGeneration") == generation
 
 
-def _deliver(outcome: Outcome, resource: Resource, body: kopf.Body, patch: kopf.Patch, retry: int, *,
-             raise_failure: bool = True, raise_permanent: bool = True) -> None:
+def _deliver(outcome: Outcome, resource: Resource, body: kopf.Body, patch: kopf.Patch, retry: int,
+             state: ObjectState, *, raise_failure: bool = True, raise_permanent: bool = True) -> None:
     """Status (only what changed), Events, and the failure as kopf's retry advice."""
-    for name, value in status_patch(resource.status, outcome.status).items():
+    changes = status_patch(resource.status, outcome.status)
+    if state.failed and outcome.failure is None:
+        # The body a retry sees may predate the failure's own write (its watch event not in yet, e.g.
+        # while the API server restarts): conditions are written whole, or the failure could stay.
+        changes.setdefault("conditions", status_patch(type(outcome.status)(), outcome.status).get("conditions"))
+    state.failed = outcome.failure is not None
+    for name, value in changes.items():
         patch.status[name] = value
     for event in outcome.events:
         kopf.event(body, type=event.type, reason=event.reason, message=event.message)
