@@ -123,6 +123,38 @@ def table(results: dict[str, Any]) -> str:
             _row("5. Restart: Kubernetes writes", rs["k8s_writes"], "", None, digits=0),
             _row("5. Restart: graceful shutdown of the old operator", rs["shutdown_s"], "", None, unit="s"),
         ]
+    sc = results.get("scale")
+    if sc:
+        n, envs = f"{sc['n']:,}", sc["environments"]
+        floor_ok = sc["ratio_to_floor"] <= 1.3
+        rows += [
+            _row(f"6. Scale: all {n} Ready across {envs} environments, wall time", _single(sc["wall_s"]),
+                 f"floor {sc['floor_s']:.0f} s", None, unit="s"),
+            _row(f"6. Scale: ratio to the floor ({sc['floor_calls']:,} calls ÷ {p['rate_limit']:g}/s)",
+                 _single(sc["ratio_to_floor"]), "≤ 1.3×", floor_ok, digits=2, unit="×"),
+            _row("6. Scale: 429 share of PingOne requests", _single(sc["fraction_429"]), "< 1%",
+                 sc["fraction_429"] < 0.01, scale=100, digits=2, unit="%"),
+            _row("6. Scale: duplicate applications", _single(sc["duplicates"]), "0", sc["duplicates"] == 0, digits=0),
+            _row("6. Scale: Kubernetes writes per resource", _single(sc["k8s_writes_per_resource"]), "≤ 5",
+                 sc["k8s_writes_per_resource"] <= 5, digits=1),
+            _row(f"6. Scale: RSS peak (VmHWM) with {n}", _single(sc["rss_peak_mb"]), "< 400 MB",
+                 sc["rss_peak_mb"] < 400, unit="MB"),
+            _row("6. Scale: RSS right after the burst", _single(sc["rss_n_mb"]), "< 400 MB", sc["rss_n_mb"] < 400,
+                 unit="MB"),
+            _row(f"6. Scale: steady, GET application per resource per interval ({p.get('scale_drift', 0):g} s)",
+                 _single(sc["steady_get_per_resource"]), "exactly 1", abs(sc["steady_get_per_resource"] - 1) < 0.02,
+                 digits=3),
+            _row("6. Scale: steady, PingOne + Kubernetes writes per interval",
+                 _single(sc["steady_pingone_writes"] + sc["steady_k8s_writes"]), "0",
+                 sc["steady_pingone_writes"] + sc["steady_k8s_writes"] == 0, digits=0),
+            _row(f"6. Scale: restart (list and resume {n}): time until idle", _single(sc["restart_idle_s"]),
+                 "≤ 30 s", sc["restart_idle_s"] <= 30, unit="s"),
+            _row("6. Scale: restart, PingOne + Kubernetes writes", _single(sc["restart_pingone_writes"]
+                                                                           + sc["restart_k8s_writes"]),
+                 "0", sc["restart_pingone_writes"] + sc["restart_k8s_writes"] == 0, digits=0),
+            _row("6. Scale: RSS after the restart", _single(sc["restart_rss_mb"]), "< 400 MB",
+                 sc["restart_rss_mb"] < 400, unit="MB"),
+        ]
     head = ["Figure", "Median", "Min", "Max", "Target", "Met"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * 3 + ["---", "---"]) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -171,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bulk-n", type=int, help="resources for bulk, steady state, memory and restart")
     ap.add_argument("--drift", type=float, help="shortened drift interval for the steady state (s)")
     ap.add_argument("--intervals", type=int, help="drift intervals measured in the steady state")
-    ap.add_argument("--only", default="ttr,mem,bulk,restart,steady",
-                    help="comma-separated subset of ttr,mem,bulk,restart,steady (restart/steady need bulk)")
+    ap.add_argument("--scale-n", type=int, help="resources of the scale run (default 10,000)")
+    ap.add_argument("--scale-envs", type=int, help="environments (connections, namespaces) of the scale run")
+    ap.add_argument("--only", default="ttr,mem,bulk,restart,steady,scale",
+                    help="comma-separated subset of ttr,mem,bulk,restart,steady,scale (restart/steady need bulk)")
     ap.add_argument("--output", type=Path, default=RESULTS)
     ap.add_argument("--write-readme", choices=("auto", "yes", "no"), default="auto",
                     help="put the table into bench/README.md (auto: on full runs only)")
@@ -191,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             update_readme(text)
         return 0
     p = Params.quick() if args.quick else Params()
-    for name in ("reps", "seq_n", "bulk_n", "drift", "intervals"):
+    for name in ("reps", "seq_n", "bulk_n", "drift", "intervals", "scale_n", "scale_envs"):
         if getattr(args, name) is not None:
             setattr(p, name, getattr(args, name))
     p.profile = args.profile
@@ -231,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
                 results["steady_state"] = scenarios.steady_state(bench, p, population)
             population.operator.proc.stop(30)
             population.sim.stop()
+        if "scale" in only:
+            progress(f"== 6. scale: {p.scale_n:,} resources across {p.scale_envs} environments")
+            results["scale"] = scenarios.scale(bench, p)
     except BaseException:
         failed = True
         traceback.print_exc()

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -221,10 +222,18 @@ class Simulator:
     def set_rate_limit(self, rate: float | None) -> None:
         self.admin.put("/settings", json={"rateLimit": rate}).raise_for_status()
 
-    def applications(self) -> list[dict[str, Any]]:
-        r = self.admin.get(f"/environments/{self.environment_id}/applications")
+    def applications(self, environment_id: str | None = None) -> list[dict[str, Any]]:
+        r = self.admin.get(f"/environments/{environment_id or self.environment_id}/applications")
         r.raise_for_status()
         return list(r.json()["applications"])  # the admin API's own shape, not PingOne's _embedded
+
+    def environment(self) -> tuple[str, str, str]:
+        """A further environment with its own worker: (environment id, client id, client secret)."""
+        env = self.admin.post("/environments", json={}).raise_for_status().json()["id"]
+        secret = uuid.uuid4().hex + uuid.uuid4().hex
+        worker = self.admin.post(f"/environments/{env}/workers", json={
+            "clientSecret": secret, "authMethod": "CLIENT_SECRET_JWT"}).raise_for_status().json()
+        return env, worker["clientId"], secret
 
     def stop(self) -> None:
         self.admin.close()
@@ -274,8 +283,9 @@ class Operator:
     """The launcher's `pingone-operator run --namespace NS`, as the bench's ServiceAccount, running
     the copy of the operator's code; liveness and metrics endpoints off."""
 
-    def __init__(self, bench: Bench, namespace: str, sim: Simulator, name: str, **env: str) -> None:
-        self.bench, self.namespace, self.sim, self.name = bench, namespace, sim, name
+    def __init__(self, bench: Bench, namespace: str | list[str], sim: Simulator, name: str, **env: str) -> None:
+        self.bench, self.sim, self.name = bench, sim, name
+        self.namespaces = [namespace] if isinstance(namespace, str) else list(namespace)
         self.env = {"LOG_LEVEL": "INFO", **image_env(), **snapshot_env(), **env}
         self.proc: ManagedProcess | None = None
         self.started_at = 0.0
@@ -283,7 +293,8 @@ class Operator:
     def start(self, wait: bool = True) -> Operator:
         self.started_at = time.monotonic()
         operator = self.bench.launch.operator(
-            self.sim.pingone, self.bench.operator_kubeconfig, args=["--namespace", self.namespace],
+            self.sim.pingone, self.bench.operator_kubeconfig,
+            args=[arg for ns in self.namespaces for arg in ("--namespace", ns)],
             extra_env=self.env, liveness=False, metrics=False, ready_line=OPERATOR_READY, ready_timeout=90,
             wait=wait, name=self.name, stop_timeout=30)
         self.proc = operator.process
@@ -473,16 +484,32 @@ class Bench:
             if exc.status != 409:
                 raise
 
-    def create_resource(self, namespace: str, name: str, app_name: str) -> float:
+    def create_resource(self, namespace: str, name: str, app_name: str, connection: str | None = None) -> float:
         """Create one PingOneApplication; returns the monotonic time just before the request."""
         t = time.monotonic()
-        self.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, resource_body(name, app_name))
+        body = resource_body(name, app_name)
+        if connection:
+            body["spec"]["connectionRef"] = {"name": connection}
+        self.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
         return t
 
-    def create_many(self, namespace: str, items: list[tuple[str, str]]) -> tuple[float, float]:
+    def connection(self, name: str, sim: Simulator, namespace: str) -> str:
+        """A PingOneConnection to a further environment of `sim`, for one namespace (its worker's
+        credentials in the operator's namespace); returns the environment id."""
+        env, client_id, secret = sim.environment()
+        self.core.create_namespaced_secret(OPERATOR_NS, {
+            "metadata": {"name": name}, "stringData": {"client-id": client_id, "client-secret": secret}})
+        self.custom.create_cluster_custom_object(GROUP, VERSION, "pingoneconnections", {
+            "apiVersion": f"{GROUP}/{VERSION}", "kind": "PingOneConnection", "metadata": {"name": name},
+            "spec": {"apiUrl": sim.pingone.api_url, "authUrl": sim.pingone.auth_url, "environmentId": env,
+                     "credentialsSecret": {"name": name}, "allowedNamespaces": [namespace]}})
+        return env
+
+    def create_many(self, namespace: str, items: list[tuple[str, str]],
+                    connection: str | None = None) -> tuple[float, float]:
         """Create all at once (16 client threads); returns (start, end) monotonic times."""
         t0 = time.monotonic()
-        futures = [self._pool.submit(self.create_resource, namespace, n, a) for n, a in items]
+        futures = [self._pool.submit(self.create_resource, namespace, n, a, connection) for n, a in items]
         for f in futures:
             f.result()
         return t0, time.monotonic()

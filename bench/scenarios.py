@@ -24,11 +24,15 @@ class Params:
     drift: float = 30.0  # shortened DRIFT_INTERVAL_SECONDS for steady state
     intervals: int = 6  # measured drift intervals (6 x 600 s = one hour at the default interval)
     ready_timeout: float = 900.0
+    scale_n: int = 10000  # resources of the scale run, across scale_envs environments
+    scale_envs: int = 10
+    scale_drift: float = 150.0  # long enough for 10,000 GETs at 95/s (105 s)
     profile: bool = False  # sample the operator with py-spy during the bulk run
 
     @classmethod
     def quick(cls) -> Params:
-        return cls(reps=1, seq_n=10, bulk_n=200, mem_small=50, drift=15.0, intervals=3, ready_timeout=300.0)
+        return cls(reps=1, seq_n=10, bulk_n=200, mem_small=50, drift=15.0, intervals=3, ready_timeout=300.0,
+                   scale_n=600, scale_envs=3, scale_drift=20.0)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -302,4 +306,93 @@ def steady_state(b: Bench, p: Params, pop: Population) -> dict[str, Any]:
              f"{sum(i['pingone_writes'] for i in intervals)}, Kubernetes writes {sum(writes_by.values())} "
              f"{dict(writes_by)}; RSS {samples[0]['rss_mb']:.1f} -> {samples[-1]['rss_mb']:.1f} MB over "
              f"{ticks_total} ticks ({growth_per_tick_bytes:.0f} B/tick)")
+    return result
+
+
+# ------------------------------------------------------------------------------------------------
+# 6. Scale: many resources across several environments on one operator
+# ------------------------------------------------------------------------------------------------
+
+def scale(b: Bench, p: Params) -> dict[str, Any]:
+    """`scale_n` applications across `scale_envs` environments of one simulator (a PingOneConnection
+    and a namespace each, one PingOne host: one shared budget), on one operator process: bulk
+    convergence, memory, a steady-state interval, and a restart (list and resume them all)."""
+    from .harness import OPERATOR_NS
+
+    per_env = p.scale_n // p.scale_envs
+    sim = Simulator(b, "sim-scale", rate_limit=p.rate_limit)
+    namespaces = [f"scale-{i}" for i in range(p.scale_envs)]
+    environments = []
+    for ns in namespaces:
+        b.create_namespace(ns)
+        environments.append(b.connection(ns, sim, ns))
+    env = {"PINGONE_REQUESTS_PER_SECOND": str(p.bulk_rps), "OPERATOR_NAMESPACE": OPERATOR_NS}
+    op = Operator(b, namespaces, sim, "operator-scale", **env).start()  # default drift: no ticks in the burst
+    op.wait_idle()
+    rss0 = op.rss_mb()
+    sim.clear()
+    audit0, cpu0 = b.audit.mark(), op.cpu()
+    floor_calls = 2 * p.scale_n + p.scale_envs  # POST + GET secret per application, a token per environment
+    floor_s = floor_calls / p.rate_limit
+    progress(f"scale: creating {p.scale_n:,} resources in {p.scale_envs} namespaces/environments "
+             f"(floor {floor_s:.0f} s at {p.rate_limit:g}/s)")
+    keys: list[tuple[str, str]] = []
+    t0 = time.monotonic()
+    for i, ns in enumerate(namespaces):
+        items = _names(f"s{i}", per_env)
+        b.create_many(ns, items, connection=ns)
+        keys += [(ns, n) for n, _ in items]
+    t_created = time.monotonic()
+    progress(f"  created {len(keys):,} in {t_created - t0:.0f} s")
+
+    def tick(ready: int, total: int) -> None:
+        progress(f"  {ready:,}/{total:,} Ready after {time.monotonic() - t0:.0f} s; RSS {op.rss_mb():.0f} MB")
+
+    wall = b.watch.wait_ready(keys, p.ready_timeout * p.scale_envs, tick=tick, tick_every=30) - t0
+    cpu = op.cpu() - cpu0
+    op.wait_idle(timeout=1800)
+    rss_n, rss_peak = op.rss_mb(), op.peak_rss_mb()
+    audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
+    requests = sim.requests()
+    n_429 = sum(1 for r in requests if r["status"] == 429)
+    names = [a.get("name") for e in environments for a in sim.applications(e)]
+    ours = [n for n in names if str(n).startswith("s")]
+    result: dict[str, Any] = {
+        "n": len(keys), "environments": p.scale_envs, "floor_calls": floor_calls, "floor_s": floor_s,
+        "wall_s": wall, "create_s": t_created - t0, "ratio_to_floor": wall / floor_s,
+        "pingone_requests": len(requests), "requests_429": n_429, "fraction_429": n_429 / max(1, len(requests)),
+        "duplicates": len(ours) - len(set(ours)), "k8s_writes_per_resource": audit["writes"] / len(keys),
+        "operator_cpu_s": cpu, "rss0_mb": rss0, "rss_n_mb": rss_n, "rss_peak_mb": rss_peak,
+    }
+    progress(f"scale: all {len(keys):,} Ready in {wall:.0f} s = {wall / floor_s:.2f}x the floor; {len(requests):,} "
+             f"PingOne requests, {n_429} x 429, {result['duplicates']} duplicates; RSS {rss_n:.0f} MB "
+             f"(peak {rss_peak:.0f}); {result['k8s_writes_per_resource']:.1f} Kubernetes writes per resource")
+
+    # Restart (list and resume them all), with a drift interval the budget allows at this size.
+    c0, a0 = sim.counts(), b.audit.mark()
+    result["shutdown_s"] = op.stop()
+    op = Operator(b, namespaces, sim, "operator-scale-restart", DRIFT_INTERVAL_SECONDS=str(p.scale_drift),
+                  **env).start(wait=False)
+    result["restart_idle_s"] = op.wait_idle(timeout=1800)
+    kinds = count_diff(sim.counts(), c0)["kinds"]
+    restart_audit = AuditLog.tally(b.audit.events(a0, b.audit.mark()))
+    result.update({"restart_pingone_writes": _pingone_writes(kinds), "restart_pingone_reads": _pingone_reads(kinds),
+                   "restart_k8s_writes": restart_audit["writes"], "restart_rss_mb": op.rss_mb()})
+    progress(f"scale restart: idle {result['restart_idle_s']:.1f} s after start; PingOne writes "
+             f"{result['restart_pingone_writes']}, reads {result['restart_pingone_reads']}; Kubernetes writes "
+             f"{restart_audit['writes']}; RSS {result['restart_rss_mb']:.0f} MB")
+
+    # Steady state: one drift interval, after the first (its checks are spread over it after start-up).
+    time.sleep(max(0.0, op.started_at + p.scale_drift + 10 - time.monotonic()))
+    c0, a0 = sim.counts(), b.audit.mark()
+    time.sleep(p.scale_drift)
+    kinds = count_diff(sim.counts(), c0)["kinds"]
+    steady_audit = AuditLog.tally(b.audit.events(a0, b.audit.mark()))
+    result.update({"steady_get_per_resource": kinds.get("GET application", 0) / len(keys),
+                   "steady_pingone_writes": _pingone_writes(kinds), "steady_k8s_writes": steady_audit["writes"],
+                   "steady_rss_mb": op.rss_mb()})
+    progress(f"scale steady state ({p.scale_drift:g} s): {kinds}; Kubernetes writes {steady_audit['writes']}; "
+             f"RSS {result['steady_rss_mb']:.0f} MB")
+    op.proc.stop(30)
+    sim.stop()
     return result
