@@ -1,10 +1,11 @@
 """What every reconciler does alike, whatever the kind (plan/kinds.py): find the PingOne object a
 resource stands for, write identity and intents to status at once, and end a sync on a failure.
 
-Finding it, in order: the id recorded in status, else the one to adopt, else an object with the
-spec's name that this resource's interrupted create made (a stranger's is a NameConflict), else a
-new one, with the create intent written to status before the POST so that a crash between POST
-and status write is recovered, never duplicated. A subclass supplies the kind's three calls.
+Finding it, in order: the id recorded in status, else the one to adopt, else (only where it may
+exist: an interrupted create, ObserveOnly, a previous NameConflict) an object with the spec's name
+that this resource's interrupted create made (a stranger's is a NameConflict), else a new one, with
+the create intent written to status before the POST so that a crash between POST and status write
+is recovered, never duplicated. A subclass supplies the kind's three calls.
 """
 
 from __future__ import annotations
