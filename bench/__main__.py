@@ -147,7 +147,7 @@ def table(results: dict[str, Any]) -> str:
             _row("6. Scale: steady, PingOne + Kubernetes writes per interval",
                  _single(sc["steady_pingone_writes"] + sc["steady_k8s_writes"]), "0",
                  sc["steady_pingone_writes"] + sc["steady_k8s_writes"] == 0, digits=0),
-            _row(f"6. Scale: restart (list and resume {n}): time until idle", _single(sc["restart_idle_s"]),
+            _row(f"6. Scale: restart (list and resume {n}): time until all resumed", _single(sc["restart_idle_s"]),
                  "≤ 30 s", sc["restart_idle_s"] <= 30, unit="s"),
             _row("6. Scale: restart, PingOne + Kubernetes writes", _single(sc["restart_pingone_writes"]
                                                                            + sc["restart_k8s_writes"]),

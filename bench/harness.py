@@ -321,6 +321,16 @@ class Operator:
         self.proc.stop(30)
         return time.monotonic() - t
 
+    def wait_resumed(self, n: int, timeout: float = 1800.0) -> float:
+        """Seconds from start until kopf has resumed `n` objects (its INFO line for each): at a size
+        where drift ticks never let the process idle, the end of a restart's own work."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc and self.proc.log_text().count("Resuming is processed") >= n:
+                return time.monotonic() - self.started_at
+            time.sleep(0.5)
+        raise TimeoutError(f"fewer than {n} objects resumed")
+
     def wait_idle(self, *, window: float = 3.0, threshold: float = 0.05, timeout: float = 600.0,
                   min_runtime: float = 2.0) -> float:
         """Seconds from start until the operator's CPU use over a trailing `window` stays under
