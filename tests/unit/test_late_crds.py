@@ -59,6 +59,12 @@ def test_crds_not_yet_established_deleted_or_listed_are_not_retried(monkeypatch)
         assert rescans == [event["type"]] and sleeps == []
 
 
+def test_other_operators_crds_are_left_to_kopf(monkeypatch):
+    other = {**CRD, "spec": {**CRD["spec"], "group": "example.com"}}
+    rescans, sleeps = run({"type": "MODIFIED", "object": other}, [], monkeypatch)
+    assert rescans == ["MODIFIED"] and sleeps == []
+
+
 def test_install_wraps_kopfs_processor_once(monkeypatch):
     from kopf._core.reactor import observation
 

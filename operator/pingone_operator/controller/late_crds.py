@@ -16,6 +16,8 @@ from typing import Any
 from kopf._cogs.clients import scanning
 from kopf._core.reactor import observation
 
+from .. import GROUP
+
 logger = logging.getLogger(__name__)
 
 # Seconds between rescans: about two minutes in all, then kopf's own behaviour (a restart serves it).
@@ -46,9 +48,9 @@ def retrying(process: Callable[..., Awaitable[None]], delays: Iterable[float] = 
     async def process_until_discovered(*, raw_event: Any, settings: Any, **kwargs: Any) -> None:
         await process(raw_event=raw_event, settings=settings, **kwargs)
         crd = raw_event.get("object") or {}
-        if raw_event.get("type") in (None, "DELETED") or not established(crd):
-            return
-        group = crd["spec"]["group"]
+        group = (crd.get("spec") or {}).get("group")
+        if raw_event.get("type") in (None, "DELETED") or group != GROUP or not established(crd):
+            return  # only the CRDs this operator serves
         for delay in delays:
             if discovered(crd, await scanning.scan_resources(groups={group}, settings=settings, logger=logger)):
                 return
