@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from .plan.conditions import find_condition
 from .plan.outcome import Outcome
 from .plan.rotation import parse_time
 
@@ -89,7 +90,7 @@ def record(trigger: str, outcome: Outcome, namespace: str, name: str, *, gauges:
             DRIFT_DETECTED.inc()
     if not gauges:
         return
-    ready = next((c for c in outcome.status.conditions or [] if c.type == "Ready"), None)
+    ready = find_condition(outcome.status.conditions, "Ready")
     if ready:
         READY.labels(namespace, name).set(1 if ready.status == "True" else 0)
     rotation = outcome.status.secretRotation

@@ -13,6 +13,10 @@ def now_rfc3339() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def find_condition(conditions: list[Condition] | None, type_: str) -> Condition | None:
+    return next((c for c in conditions or [] if c.type == type_), None)
+
+
 def set_condition(
     conditions: list[Condition] | None,
     type_: str,
@@ -24,7 +28,7 @@ def set_condition(
     """The list with `type_` set; lastTransitionTime changes only when the status flips."""
     text = "True" if status else "False"
     message = message[:MAX_MESSAGE]
-    old = next((c for c in conditions or [] if c.type == type_), None)
+    old = find_condition(conditions, type_)
     if old and (old.status, old.reason, old.message, old.observedGeneration) == (text, reason, message, generation):
         return list(conditions or [])
     changed = not old or old.status != text

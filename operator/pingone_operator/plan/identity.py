@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..api import ManagementPolicy, PendingCreate
-from .conditions import now_rfc3339, progress
+from .conditions import find_condition, now_rfc3339, progress
 from .kinds import APPLICATION, Kind
 from .outcome import Event, Failure, Resource
 from .rotation import parse_time
@@ -83,7 +83,7 @@ def may_exist(resource: Resource) -> bool:
     """Look the name up before creating: an interrupted create may have made it, ObserveOnly must
     find it, and after a NameConflict a lookup (not another refused POST) tells whether the name
     is free again. Otherwise PingOne's unique names make the POST itself the check."""
-    ready = next((c for c in resource.status.conditions or [] if c.type == "Ready"), None)
+    ready = find_condition(resource.status.conditions, "Ready")
     return (resource.status.pendingCreate is not None
             or resource.spec.managementPolicy == ManagementPolicy.OBSERVE_ONLY
             or (ready is not None and ready.reason == "NameConflict"))
