@@ -66,9 +66,9 @@ class BaseReconciler:
             outcome.events.append(gone)
             outcome.status = identity.forget(outcome.status, kind)
 
-        # Look the name up only where the object may exist already: after an interrupted create (its
-        # intent says we may have made it) and for ObserveOnly. Otherwise PingOne's unique names
-        # guard the POST, and a refusal is looked up to name the holder: a create is 2 calls.
+        # Look the name up only where the object may exist already (identity.may_exist). Otherwise
+        # PingOne's unique names guard the POST, and a refusal is looked up to name the holder: a
+        # create is 2 calls.
         if identity.may_exist(resource):
             found = await self._find(env, resource.spec.name)
             if found:

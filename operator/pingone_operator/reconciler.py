@@ -124,8 +124,7 @@ class Reconciler(BaseReconciler):
         secret_name = secret_name_for(resource.name, resource.spec)
         # The first sync of a resource does not read the Secret first: it rarely exists yet, and a
         # create that finds one reads it then, with the same ownership check (one round trip less).
-        first_sync = resource.status.applicationId is None
-        stored = None if first_sync else await self.credentials.read(resource, secret_name)
+        stored = await self.credentials.read(resource, secret_name) if identity.managed_id(resource) else None
         secret = rotated
         if secret is None and secret_plan.holds_secret(resource, app):
             kept = secret_plan.kept_secret(resource, stored.data if stored else {})

@@ -230,13 +230,13 @@ def _status_is_current(body: kopf.Body) -> bool:
 def _deliver(outcome: Outcome, resource: Resource, body: kopf.Body, patch: kopf.Patch, retry: int,
              state: ObjectState, *, raise_failure: bool = True, raise_permanent: bool = True) -> None:
     """Status (only what changed), Events, and the failure as kopf's retry advice."""
-    changes = status_patch(resource.status, outcome.status)
+    seen = resource.status
     if state.failed and outcome.failure is None:
         # The body a retry sees may predate the failure's own write (its watch event not in yet, e.g.
-        # while the API server restarts): conditions are written whole, or the failure could stay.
-        changes.setdefault("conditions", status_patch(type(outcome.status)(), outcome.status).get("conditions"))
+        # while the API server restarts): its conditions are not trusted, so they are written whole.
+        seen = seen.model_copy(update={"conditions": None})
     state.failed = outcome.failure is not None
-    for name, value in changes.items():
+    for name, value in status_patch(seen, outcome.status).items():
         patch.status[name] = value
     for event in outcome.events:
         kopf.event(body, type=event.type, reason=event.reason, message=event.message)

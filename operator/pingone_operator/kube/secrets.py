@@ -109,11 +109,11 @@ class KubeSecretStore:
                     self._core.create_namespaced_secret(resource.namespace, body)
                     return "created"
                 except ApiException as exc:
+                    # It exists (written unread, see write()): a stranger's raises SecretConflict in
+                    # _read; ours is brought up to date. Anything else, or gone again, is a failure.
                     stored = self._read(resource, secret_name) if exc.status == 409 else None
-                    if stored is None:  # not "it exists", or gone again: a failure to write
+                    if stored is None:
                         raise
-                    # It exists (written unread, see write()): ours is brought up to date below; a
-                    # stranger's raised SecretConflict in _read.
                     return self._write(resource, secret_name, data, stored, extra_labels, annotations)
             # A JSON merge patch: `null` removes keys we no longer write (e.g. an expired previous
             # secret), and ownerReferences is replaced whole, so a re-created resource takes over its
