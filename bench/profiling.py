@@ -28,7 +28,7 @@ class Profile:
         if exe is None:
             raise RuntimeError("--profile needs py-spy: .venv/bin/pip install py-spy")
         self.out = out
-        self.proc = subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw",
+        self.proc = subprocess.Popen([exe, "record", "--pid", str(pid), "--rate", str(rate), "--format", "raw", "--gil",
                                       "--output", str(out), "--nonblocking"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

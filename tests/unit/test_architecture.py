@@ -21,7 +21,7 @@ LAYERS = {
     "cli": 6,
 }
 # Third-party clients each live in one place (the simulator is its own package).
-ONLY_UNDER = {"kopf": "controller", "httpx": "pingone", "kubernetes": "kube", "urllib3": "kube"}
+ONLY_UNDER = {"kopf": "controller", "aiohttp": "controller", "httpx": "pingone", "kubernetes": "kube", "urllib3": "kube"}
 FORBIDDEN_IN_PLAN = ("kopf", "httpx", "kubernetes", "urllib3", "aiohttp", "asyncio", "prometheus_client")
 
 

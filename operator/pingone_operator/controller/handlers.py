@@ -57,14 +57,16 @@ async def close(memo: kopf.Memo, **_: Any) -> None:
         await memo.service.aclose()
 
 
+# Index functions are `async` although they never wait: kopf runs a plain `def` handler in a thread
+# pool, and indexes run on every watch event of every object.
 @kopf.index(*CONNECTIONS, id="connection_specs")
-def connection_specs(name: str, spec: kopf.Spec, **_: Any) -> dict[str, dict[str, Any]]:
+async def connection_specs(name: str, spec: kopf.Spec, **_: Any) -> dict[str, dict[str, Any]]:
     """PingOneConnections by name, so a sync needs no API call to find its connection."""
     return {name: dict(spec)}
 
 
 @kopf.index(*RESOURCE, id="claims")
-def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> dict[str, tuple[str, str, bool]] | None:
+async def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> dict[str, tuple[str, str, bool]] | None:
     """Which resource manages (or wants to adopt) which PingOne application."""
     managed = (body.get("status") or {}).get("applicationId")
     app_id = managed or (body.get("spec") or {}).get("adoptApplicationId")
@@ -72,7 +74,7 @@ def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> di
 
 
 @kopf.index(*API_RESOURCES, id="resource_claims")
-def resource_claims(body: kopf.Body, namespace: str, name: str, uid: str,
+async def resource_claims(body: kopf.Body, namespace: str, name: str, uid: str,
                     **_: Any) -> dict[str, tuple[str, str, bool]] | None:
     """Which PingOneResource manages (or wants to adopt) which PingOne resource."""
     managed = (body.get("status") or {}).get("resourceId")
@@ -81,7 +83,7 @@ def resource_claims(body: kopf.Body, namespace: str, name: str, uid: str,
 
 
 @kopf.index(*API_RESOURCES, id="grant_owners")
-def grant_owners(body: kopf.Body, namespace: str, **_: Any) -> dict[str, tuple[str, str | None, tuple[str, ...]]] | None:
+async def grant_owners(body: kopf.Body, namespace: str, **_: Any) -> dict[str, tuple[str, str | None, tuple[str, ...]]] | None:
     """PingOneResources by PingOne name: whose API it is, and who may be granted its scopes."""
     spec, status = body.get("spec") or {}, body.get("status") or {}
     env = spec.get("environmentId") or status.get("environmentId")

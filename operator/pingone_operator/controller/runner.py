@@ -66,9 +66,10 @@ def main(argv: list[str]) -> int:
 
     from .. import metrics
     from . import handlers  # noqa: F401  (importing handlers registers them with kopf)
-    from . import late_crds
+    from . import kube_session, late_crds, lean_bodies
 
     late_crds.install()
+    lean_bodies.install()
 
     if args.metrics_port:
         metrics.serve(args.metrics_port, args.metrics_host)
@@ -86,6 +87,6 @@ def main(argv: list[str]) -> int:
         clusterwide=not namespaces,
         namespaces=namespaces,
         liveness_endpoint=liveness,
-        memo=kopf.Memo(),
+        memo=kopf.Memo(kube_connection_limit=kube_session.connection_limit(namespaces)),
     )
     return 0
