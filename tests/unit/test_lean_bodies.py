@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 
 from pingone_operator import GROUP
 from pingone_operator.controller.lean_bodies import LAST_APPLIED, lean, leaner
@@ -45,3 +46,13 @@ def test_the_wrapped_watch_yields_lean_events_with_its_arguments_passed_through(
     events = asyncio.run(collect())
     assert seen == {"namespace": "ns", "resource": "r"}
     assert "managedFields" not in events[0]["object"]["metadata"]
+
+
+def test_equal_keys_and_short_values_of_two_parsed_bodies_become_one_string():
+    text = json.dumps(event(f"{GROUP}/v1alpha1"))
+    before = [json.loads(text)["object"]["metadata"] for _ in range(2)]
+    assert next(iter(before[0])) is not next(iter(before[1]))  # as parsed: each body its own strings
+    a, b = (lean(json.loads(text))["object"]["metadata"] for _ in range(2))
+    assert a == b
+    assert next(iter(a)) is next(iter(b))  # the key "name"
+    assert a["annotations"]["keep"] is b["annotations"]["keep"]
