@@ -66,7 +66,8 @@ async def connection_specs(name: str, spec: kopf.Spec, **_: Any) -> dict[str, di
 
 
 @kopf.index(*RESOURCE, id="claims")
-async def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any) -> dict[str, tuple[str, str, bool]] | None:
+async def claims(body: kopf.Body, namespace: str, name: str, uid: str,
+                 **_: Any) -> dict[str, tuple[str, str, bool]] | None:
     """Which resource manages (or wants to adopt) which PingOne application."""
     managed = (body.get("status") or {}).get("applicationId")
     app_id = managed or (body.get("spec") or {}).get("adoptApplicationId")
@@ -75,7 +76,7 @@ async def claims(body: kopf.Body, namespace: str, name: str, uid: str, **_: Any)
 
 @kopf.index(*API_RESOURCES, id="resource_claims")
 async def resource_claims(body: kopf.Body, namespace: str, name: str, uid: str,
-                    **_: Any) -> dict[str, tuple[str, str, bool]] | None:
+                          **_: Any) -> dict[str, tuple[str, str, bool]] | None:
     """Which PingOneResource manages (or wants to adopt) which PingOne resource."""
     managed = (body.get("status") or {}).get("resourceId")
     resource_id = managed or (body.get("spec") or {}).get("adoptResourceId")
@@ -83,7 +84,8 @@ async def resource_claims(body: kopf.Body, namespace: str, name: str, uid: str,
 
 
 @kopf.index(*API_RESOURCES, id="grant_owners")
-async def grant_owners(body: kopf.Body, namespace: str, **_: Any) -> dict[str, tuple[str, str | None, tuple[str, ...]]] | None:
+async def grant_owners(body: kopf.Body, namespace: str,
+                       **_: Any) -> dict[str, tuple[str, str | None, tuple[str, ...]]] | None:
     """PingOneResources by PingOne name: whose API it is, and who may be granted its scopes."""
     spec, status = body.get("spec") or {}, body.get("status") or {}
     env = spec.get("environmentId") or status.get("environmentId")
