@@ -19,8 +19,8 @@ import kopf
 
 # Watch streams hold a connection for as long as they run, so the pool must have room for every
 # one of them, or the requests queued behind them would wait forever.
-STREAMS_PER_NAMESPACE = 4  # applications, resources, kopf's peering, one to spare
-CLUSTER_STREAMS = 4  # connections (cluster-scoped), CRDs (kopf's discovery), namespaces, a cluster peering
+STREAMS_PER_NAMESPACE = 4  # applications and resources, twice over to spare
+CLUSTER_STREAMS = 4  # connections (cluster-scoped), CRDs (kopf's discovery), namespaces, the peering
 SPARE_CONNECTIONS = 16  # patches, Events and reads beside the streams
 _EXACT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 

