@@ -324,9 +324,17 @@ class Operator:
     def wait_resumed(self, n: int, timeout: float = 1800.0) -> float:
         """Seconds from start until kopf has resumed `n` objects (its INFO line for each): at a size
         where drift ticks never let the process idle, the end of a restart's own work."""
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
+        resumed, offset, partial = 0, 0, b""
         while time.monotonic() < deadline:
-            if self.proc and self.proc.log_text().count("Resuming is processed") >= n:
+            with open(self.proc.log_path, "rb") as log:  # only what was written since the last look
+                log.seek(offset)
+                chunk = log.read()
+            offset += len(chunk)
+            *lines, partial = (partial + chunk).split(b"\n")
+            resumed += sum(b"Resuming is processed" in line for line in lines)
+            if resumed >= n:
                 return time.monotonic() - self.started_at
             time.sleep(0.5)
         raise TimeoutError(f"fewer than {n} objects resumed")

@@ -151,7 +151,7 @@ def _file(env: Mapping[str, str], name: str) -> str | None:
     return path
 
 
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+NAMESPACE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")  # a DNS label
 
 
 def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSettings:
@@ -161,7 +161,7 @@ def load_operator_settings(env: Mapping[str, str] | None = None) -> OperatorSett
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
     operator_namespace = _get(env, "OPERATOR_NAMESPACE") or "pingone-operator"
-    if not _NAMESPACE.match(operator_namespace):
+    if not NAMESPACE_NAME.match(operator_namespace):
         raise ConfigError(f"OPERATOR_NAMESPACE is not a valid namespace name: {operator_namespace!r}")
     return OperatorSettings(
         operator_namespace=operator_namespace,
@@ -211,7 +211,7 @@ def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 def _namespaces(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     names = _list(env, name)
     for namespace in names:
-        if not _NAMESPACE.match(namespace):
+        if not NAMESPACE_NAME.match(namespace):
             raise ConfigError(f"{name} has an invalid namespace name {namespace!r}")
     return names
 

@@ -10,25 +10,25 @@ KUBECONFIG) with a limit on the pool, so a burst queues for a connection instead
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 import kopf
 
+from ..config import NAMESPACE_NAME
+
 # Watch streams hold a connection for as long as they run, so the pool must have room for every
 # one of them, or the requests queued behind them would wait forever.
 STREAMS_PER_NAMESPACE = 4  # applications and resources, twice over to spare
 CLUSTER_STREAMS = 4  # connections (cluster-scoped), CRDs (kopf's discovery), namespaces, the peering
 SPARE_CONNECTIONS = 16  # patches, Events and reads beside the streams
-_EXACT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 def connection_limit(namespaces: Sequence[str]) -> int:
     """The pool's size for an operator watching `namespaces` (none: the whole cluster); 0, no limit,
     when a pattern makes the number of watched namespaces unknown."""
-    if any(not _EXACT_NAME.match(namespace) for namespace in namespaces):
+    if any(not NAMESPACE_NAME.match(namespace) for namespace in namespaces):
         return 0
     return STREAMS_PER_NAMESPACE * max(1, len(namespaces)) + CLUSTER_STREAMS + SPARE_CONNECTIONS
 
