@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write-readme", choices=("auto", "yes", "no"), default="auto",
                     help="put the table into bench/README.md (auto: on full runs only)")
     ap.add_argument("--profile", action="store_true",
-                    help="sample the operator with py-spy during bulk convergence (needs py-spy installed)")
+                    help="sample the operator with py-spy during bulk convergence and the scale restart (needs py-spy)")
     ap.add_argument("--from-json", type=Path, metavar="PATH",
                     help="run nothing: print the table of an earlier result file (and update the README)")
     ap.add_argument("--keep", action="store_true", help="keep the logs and the audit log")

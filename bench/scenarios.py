@@ -27,7 +27,7 @@ class Params:
     scale_n: int = 10000  # resources of the scale run, across scale_envs environments
     scale_envs: int = 10
     scale_drift: float = 150.0  # long enough for 10,000 GETs at 95/s (105 s)
-    profile: bool = False  # sample the operator with py-spy during the bulk run
+    profile: bool = False  # sample the operator with py-spy during the bulk run and the scale restart
 
     @classmethod
     def quick(cls) -> Params:
@@ -375,7 +375,14 @@ def scale(b: Bench, p: Params) -> dict[str, Any]:
                   **env).start(wait=False)
     # Drift ticks (10,000 per interval, the first ones spread over it) keep the process busy: the
     # restart is done when kopf has resumed every object.
+    profiler = None
+    if p.profile:
+        from .profiling import Profile
+
+        profiler = Profile(op.pid, b.workdir / "profile-scale-restart.txt")
     result["restart_idle_s"] = op.wait_resumed(len(keys))
+    if profiler:
+        result["restart_profile"] = profiler.stop()
     kinds = count_diff(sim.counts(), c0)["kinds"]
     restart_audit = AuditLog.tally(b.audit.events(a0, b.audit.mark()))
     result.update({"restart_pingone_writes": _pingone_writes(kinds), "restart_pingone_reads": _pingone_reads(kinds),

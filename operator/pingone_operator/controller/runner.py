@@ -67,10 +67,11 @@ def main(argv: list[str]) -> int:
 
     from .. import metrics
     from . import handlers  # noqa: F401  (importing handlers registers them with kopf)
-    from . import kube_session, late_crds, lean_bodies
+    from . import kube_session, late_crds, lean_bodies, quiet_toggles
 
     late_crds.install()
     lean_bodies.install()
+    quiet_toggles.install()
 
     if args.metrics_port:
         metrics.serve(args.metrics_port, args.metrics_host)
