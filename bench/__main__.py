@@ -210,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", type=Path, default=RESULTS)
     ap.add_argument("--write-readme", choices=("auto", "yes", "no"), default="auto",
                     help="put the table into bench/README.md (auto: on full runs only)")
+    ap.add_argument("--without-finalizer-policy", action="store_true",
+                    help="do not install the chart's finalizer MutatingAdmissionPolicy (the operator adds "
+                         "its finalizer itself, as on clusters before Kubernetes 1.36)")
     ap.add_argument("--profile", action="store_true",
                     help="sample the operator with py-spy during bulk convergence and the scale restart (needs py-spy)")
     ap.add_argument("--from-json", type=Path, metavar="PATH",
@@ -240,9 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"params": p.as_dict(), "meta": {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cores": os.cpu_count(),
         "machine": platform.machine(), "python": platform.python_version(), "kopf": version("kopf"),
-        "kubernetes": "", "command": command, "quick": args.quick}}
+        "kubernetes": "", "command": command, "quick": args.quick,
+        "finalizer_policy": not args.without_finalizer_policy}}
     progress(f"pingone-operator benchmarks ({'quick' if args.quick else 'full'}): {p.as_dict()}")
-    bench = Bench()
+    bench = Bench(finalizer_policy=not args.without_finalizer_policy)
     failed = False
     try:
         bench.start()

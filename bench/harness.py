@@ -21,15 +21,18 @@ from typing import Any
 
 import httpx
 import kubernetes
+import yaml
 from kubernetes.client import ApiClient, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api
 from kubernetes.client.exceptions import ApiException
 
-from testbed.cluster import ControlPlane, serviceaccount_kubeconfig
+from testbed.cluster import ControlPlane, find_binaries, serviceaccount_kubeconfig
 from testbed.launcher import Launcher, child_env, install_crds, operator_command
 from testbed.process import ManagedProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUP, VERSION, PLURAL, KIND = "pingone-operator.dev", "v1alpha1", "pingoneapplications", "PingOneApplication"
+MUTATING_POLICY_API = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
+BASELINE_LABEL = "bench.pingone-operator.dev/baseline"  # on the baseline's namespaces
 OPERATOR_NS, OPERATOR_SA = "bench-system", "pingone-operator"
 OPERATOR_USER = f"system:serviceaccount:{OPERATOR_NS}:{OPERATOR_SA}"
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
@@ -442,7 +445,8 @@ class ReadyWatch:
 class Bench:
     """Control plane with an audit log, the operator's ServiceAccount, API clients, a Ready watch."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, finalizer_policy: bool = True) -> None:
+        self.finalizer_policy = finalizer_policy
         self.workdir = Path(tempfile.mkdtemp(prefix="pingone-bench-"))
         self.source_digest = snapshot_operator(self.workdir / "src")
         policy = self.workdir / "audit-policy.yaml"
@@ -481,8 +485,40 @@ class Bench:
         })
         self.operator_kubeconfig = serviceaccount_kubeconfig(
             self.cp, OPERATOR_NS, OPERATOR_SA, duration="24h", path=self.workdir / "operator.kubeconfig")
+        if self.finalizer_policy:
+            self.install_finalizer_policy()
         self.watch = ReadyWatch(self.api).start()
         return self
+
+    def install_finalizer_policy(self) -> None:
+        """The chart's MutatingAdmissionPolicy (its finalizer at create), as `helm install` puts it on
+        a cluster that serves it; rendered by the chart itself, and in force before anything runs."""
+        helm = find_binaries()[1] / "helm"
+        rendered = subprocess.run([str(helm), "template", "bench", str(ROOT / "helm" / "pingone-operator"),
+                                   "--api-versions", MUTATING_POLICY_API], capture_output=True, text=True,
+                                  timeout=120, check=True).stdout
+        policy = [d for d in yaml.safe_load_all(rendered)
+                  if d and d["kind"] in ("MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding")]
+        # The operator's namespaces only, as the chart's `watchNamespaces` would bind it: the bare
+        # baseline's creates neither get the finalizer nor pay for the policy.
+        binding = next(d for d in policy if d["kind"] == "MutatingAdmissionPolicyBinding")
+        binding["spec"]["matchResources"] = {"namespaceSelector": {"matchExpressions": [
+            {"key": BASELINE_LABEL, "operator": "DoesNotExist"}]}}
+        self.cp.kubectl("apply", "-f", "-", input=yaml.safe_dump_all(policy))
+        probe = {"apiVersion": f"{GROUP}/{VERSION}", "kind": "PingOneApplication",
+                 "metadata": {"name": "policy-probe", "namespace": "default"},
+                 "spec": {**SEED_SPEC, "name": "policy-probe"}}
+        deadline = time.monotonic() + 60
+        while True:
+            # Until the new CRD is served and the policy loaded, the dry run fails or lacks it.
+            admitted = self.cp.kubectl("create", "--dry-run=server", "-o", "json", "-f", "-",
+                                       input=json.dumps(probe), check=False)
+            if admitted.returncode == 0 and json.loads(admitted.stdout)["metadata"].get("finalizers"):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("the finalizer policy is not in force after 60 s")
+            time.sleep(0.5)
+        progress("finalizer policy in force (the chart's MutatingAdmissionPolicy)")
 
     def stop(self, keep: bool = False) -> None:
         if self.watch:
@@ -495,9 +531,10 @@ class Bench:
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def create_namespace(self, name: str) -> None:
+    def create_namespace(self, name: str, *, baseline: bool = False) -> None:
+        labels = {BASELINE_LABEL: "true"} if baseline else {}
         try:
-            self.core.create_namespace({"metadata": {"name": name}})
+            self.core.create_namespace({"metadata": {"name": name, "labels": labels}})
         except ApiException as exc:
             if exc.status != 409:
                 raise

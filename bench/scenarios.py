@@ -61,7 +61,7 @@ def time_to_ready(b: Bench, p: Params) -> dict[str, Any]:
         sim = Simulator(b, f"sim-seq-{rep}")
         ns, base_ns = f"seq-{rep}", f"seq-baseline-{rep}"
         b.create_namespace(ns)
-        b.create_namespace(base_ns)
+        b.create_namespace(base_ns, baseline=True)
         op = Operator(b, ns, sim, f"operator-seq-{rep}").start()
         # One warm-up resource each (imports, connections, the cached token), not measured.
         op_times = []

@@ -19,7 +19,7 @@ import yaml
 from testbed.cluster import BUILD_SCRIPT, ControlPlaneError, find_binaries
 
 # The operator under a real API server (the RBAC test) reuses the e2e fixtures.
-from tests.e2e.conftest import operator_factory, simulator, simulator_factory  # noqa: F401
+from tests.e2e.conftest import admin, operator_factory, simulator, simulator_factory  # noqa: F401
 
 from tests.install.helpers import CHART, NAMESPACE, RELEASE, value_args
 

@@ -382,6 +382,41 @@ def test_secret_policy_off(render, helm):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+MUTATING_POLICY_API = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
+
+
+def test_finalizer_policy_adds_the_operators_finalizer_to_new_applications_and_resources(render):
+    from pingone_operator.controller.handlers import FINALIZER
+
+    objects = render(extra=["--api-versions", MUTATING_POLICY_API])
+    policy = find(objects, "MutatingAdmissionPolicy", "pingone-operator-finalizer")
+    spec = policy["spec"]
+    assert spec["failurePolicy"] == "Ignore"  # the operator adds it itself when the policy cannot
+    (rule,) = spec["matchConstraints"]["resourceRules"]
+    assert rule["apiGroups"] == ["pingone-operator.dev"] and rule["operations"] == ["CREATE"]
+    # Connections have no deletion handler, so no finalizer.
+    assert rule["resources"] == ["pingoneapplications", "pingoneresources"]
+    (mutation,) = spec["mutations"]
+    assert mutation["applyConfiguration"]["expression"] == \
+        f'Object{{metadata: Object.metadata{{finalizers: ["{FINALIZER}"]}}}}'
+    assert f'f == "{FINALIZER}"' in spec["matchConditions"][0]["expression"]
+    binding = find(objects, "MutatingAdmissionPolicyBinding", "pingone-operator-finalizer")
+    assert binding["spec"] == {"policyName": "pingone-operator-finalizer"}  # cluster-wide: every namespace
+
+
+def test_finalizer_policy_binds_to_the_watched_namespaces_only(render):
+    objects = render({"watchNamespaces": ["team-a", "team-b"]}, extra=["--api-versions", MUTATING_POLICY_API])
+    binding = find(objects, "MutatingAdmissionPolicyBinding", "pingone-operator-finalizer")
+    assert binding["spec"]["matchResources"]["namespaceSelector"] == {"matchExpressions": [
+        {"key": "kubernetes.io/metadata.name", "operator": "In", "values": ["team-a", "team-b"]}]}
+
+
+def test_finalizer_policy_only_where_the_cluster_serves_it_and_when_enabled(render):
+    assert "MutatingAdmissionPolicy" not in kinds(render())  # before Kubernetes 1.36: the operator adds it
+    off = render({"finalizerAdmissionPolicy": {"enabled": False}}, extra=["--api-versions", MUTATING_POLICY_API])
+    assert not {"MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding"} & set(kinds(off))
+
+
 def test_secret_policy_needs_kubernetes_1_30(helm):
     result = helm("template", "x", CHART, "--kube-version", "1.29.4")
     assert result.returncode != 0

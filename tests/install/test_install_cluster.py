@@ -348,7 +348,8 @@ def rbac_denials(logs: str) -> list[str]:
     return [line for line in logs.splitlines() if FORBIDDEN.search(line) and not NOT_RBAC.search(line)]
 
 
-POLICY_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+POLICY_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+                "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding")
 RBAC_KINDS = ("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", *POLICY_KINDS)
 CLUSTER_SCOPED = ("ClusterRole", "ClusterRoleBinding", *POLICY_KINDS)
 
@@ -466,6 +467,60 @@ def test_operator_runs_under_namespaced_roles(chart_rbac, sa_kubeconfig, operato
     operator.stop()
     # kopf lists namespaces in this mode; without the chart's namespaces rule it retries a 403
     # nine times (about a minute) before handling anything.
+    denied = rbac_denials(operator.logs())
+    assert not denied, "\n".join(denied)
+
+
+def test_finalizer_policy_adds_the_finalizer_at_create_and_an_apply_keeps_it(
+        chart_rbac, sa_kubeconfig, operator_factory, kubectl, namespace, crd_installed, admin, tmp_path):
+    """The chart's MutatingAdmissionPolicy: a create carries the operator's finalizer from the start
+    (the operator never patches it in), a server-side apply that omits it (Argo CD's) keeps it, and
+    the deletion still goes through the operator."""
+    from pingone_operator.controller.handlers import FINALIZER
+
+    values = tmp_path / "ns.yaml"
+    values.write_text(yaml.safe_dump({"watchNamespaces": [namespace]}))
+    sa = chart_rbac("--api-versions", "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy", "-f", str(values))
+    name = f"fin-{secrets.token_hex(3)}"
+    body = copy.deepcopy(APPLICATION)
+    body["metadata"] = {"name": name, "namespace": namespace}
+    body["spec"]["name"] = f"FIN-{name}"
+    manifest = json.dumps(body)
+
+    def admitted_with_finalizer() -> bool:  # a new policy takes a moment to be in force
+        result = kubectl("create", "--dry-run=server", "-o", "json", "-f", "-", input=manifest)
+        return FINALIZER in json.loads(result.stdout)["metadata"].get("finalizers", [])
+
+    wait_for(admitted_with_finalizer, 30, "the finalizer policy to be in force")
+    operator = operator_factory(kubeconfig=sa_kubeconfig(namespace, sa), args=[],
+                                extra_env={"WATCH_NAMESPACES": namespace})
+    created = json.loads(kubectl("apply", "--server-side", "--field-manager", "argocd-controller", "-o", "json",
+                                 "-f", "-", input=manifest).stdout)
+    assert created["metadata"]["finalizers"] == [FINALIZER]
+
+    def ready() -> dict[str, Any] | None:
+        obj = json.loads(kubectl("get", "pingoneapplication", name, "-n", namespace, "-o", "json",
+                                 "--show-managed-fields").stdout)
+        conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
+        return obj if conditions.get("Ready", {}).get("status") == "True" else None
+
+    obj = wait_for(ready, 40, f"{name} to become Ready")
+    assert obj["metadata"]["finalizers"] == [FINALIZER]
+    # A field set in admission has no manager: the operator never patched the finalizer in (its
+    # patch would own it), and no apply that omits it can take it away.
+    owners = [m["manager"] for m in obj["metadata"]["managedFields"]
+              if "f:finalizers" in (m.get("fieldsV1") or {}).get("f:metadata", {})]
+    assert owners == [], owners
+    # Argo CD applies again (its manifest has no finalizers): the finalizer stays.
+    reapplied = json.loads(kubectl("apply", "--server-side", "--field-manager", "argocd-controller", "-o", "json",
+                                   "-f", "-", input=manifest).stdout)
+    assert reapplied["metadata"]["finalizers"] == [FINALIZER]
+    app_id = obj["status"]["applicationId"]
+    kubectl("delete", "pingoneapplication", name, "-n", namespace, "--wait=false")
+    wait_for(lambda: kubectl("get", "pingoneapplication", name, "-n", namespace, check=False).returncode != 0,
+             60, f"{name} to be deleted by the operator")
+    assert admin.app(app_id) is None
+    operator.stop()
     denied = rbac_denials(operator.logs())
     assert not denied, "\n".join(denied)
 

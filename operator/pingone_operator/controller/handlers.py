@@ -31,6 +31,8 @@ RESOURCE = (GROUP, VERSION, PLURAL)
 API_RESOURCES = (GROUP, VERSION, RESOURCE_PLURAL)  # PingOneResources: the same handlers, their own index
 CONNECTIONS = (GROUP, VERSION, "pingoneconnections")
 PREFIX = GROUP
+# Also added at create by the chart's MutatingAdmissionPolicy (templates/finalizer-admission-policy.yaml).
+FINALIZER = f"{PREFIX}/finalizer"
 # Not under the `pingone-operator.dev/` prefix: kopf ignores its own prefix's annotations.
 RESYNC_ANNOTATION = f"ops.{GROUP}/resync"
 
@@ -180,7 +182,7 @@ async def verify_connection(name: str, spec: kopf.Spec, status: kopf.Status, met
 
 
 def _tune(settings: kopf.OperatorSettings) -> None:
-    settings.persistence.finalizer = f"{PREFIX}/finalizer"
+    settings.persistence.finalizer = FINALIZER
     persistence.tune(settings, legacy_prefix=PREFIX)
     settings.posting.reporting_component = "pingone-operator"
     settings.posting.reporting_instance = os.environ.get("POD_NAME", "local")
