@@ -14,6 +14,8 @@ DEPLOY = REPO_ROOT / "deploy"
 VALUES_DIR = Path(__file__).resolve().parent / "values"
 RELEASE = "pingone-operator"
 NAMESPACE = "pingone-operator"
+# `helm template --api-versions` with it renders the chart's finalizer policy (Kubernetes 1.36+).
+MUTATING_POLICY_API = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
 
 
 def value_args(values: Mapping[str, Any] | None = None, files: Sequence[str] = (),

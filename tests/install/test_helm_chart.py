@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.install.helpers import CHART, NAMESPACE, REPO_ROOT, VALUES_DIR, find, kinds
+from tests.install.helpers import CHART, MUTATING_POLICY_API, NAMESPACE, REPO_ROOT, VALUES_DIR, find, kinds
 
 VALUE_FILES = sorted(p.name for p in VALUES_DIR.glob("*.yaml"))
 SECRET_ENV = ("PINGONE_CLIENT_ID", "PINGONE_CLIENT_SECRET")
@@ -380,9 +380,6 @@ def test_secret_policy_off(render, helm):
     assert not {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} & set(kinds(objects))
     result = helm("lint", "--strict", CHART, "--set", "secretAdmissionPolicy.enabled=false")
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-MUTATING_POLICY_API = "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy"
 
 
 def test_finalizer_policy_adds_the_operators_finalizer_to_new_applications_and_resources(render):

@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from tests.e2e.helpers import wait_for
-from tests.install.helpers import CHART, DEPLOY, NAMESPACE, REPO_ROOT, VALUES_DIR, find
+from tests.install.helpers import CHART, DEPLOY, MUTATING_POLICY_API, NAMESPACE, REPO_ROOT, VALUES_DIR, find
 
 pytestmark = pytest.mark.e2e
 
@@ -412,6 +412,18 @@ def _can_i(kubectl, kubeconfig: Path, verb: str, resource: str, namespace: str) 
     return result.stdout.strip() == "yes"
 
 
+def _wait_ready(kubectl, namespace: str, name: str, *get_args: str) -> dict[str, Any]:
+    """The application once Ready; 40 s, well under kopf's ~55 s of retries when a permission it
+    needs at start-up is missing."""
+
+    def ready() -> dict[str, Any] | None:
+        obj = json.loads(kubectl("get", "pingoneapplication", name, "-n", namespace, "-o", "json", *get_args).stdout)
+        conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
+        return obj if conditions.get("Ready", {}).get("status") == "True" else None
+
+    return wait_for(ready, 40, f"{name} to become Ready (the operator's log is attached below)")
+
+
 def _round_trip(kubectl, namespace: str) -> None:
     """Create an application, see it Ready with its Secret, delete it, see the finalizer go."""
     name = f"rbac-{secrets.token_hex(3)}"
@@ -419,14 +431,7 @@ def _round_trip(kubectl, namespace: str) -> None:
     body["metadata"] = {"name": name, "namespace": namespace}
     body["spec"]["name"] = f"RBAC-{name}"
     kubectl("apply", "-f", "-", input=json.dumps(body))
-
-    def ready() -> dict[str, Any] | None:
-        obj = json.loads(kubectl("get", "pingoneapplication", name, "-n", namespace, "-o", "json").stdout)
-        conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
-        return obj if conditions.get("Ready", {}).get("status") == "True" else None
-
-    # Well under kopf's ~55 s of retries when a permission it needs at start-up is missing.
-    obj = wait_for(ready, 40, f"{name} to become Ready (the operator's log is attached below)")
+    obj = _wait_ready(kubectl, namespace, name)
     secret_name = obj["status"]["secretName"]
     kubectl("get", "secret", secret_name, "-n", namespace)
     kubectl("delete", "pingoneapplication", name, "-n", namespace, "--wait=false")
@@ -480,7 +485,7 @@ def test_finalizer_policy_adds_the_finalizer_at_create_and_an_apply_keeps_it(
 
     values = tmp_path / "ns.yaml"
     values.write_text(yaml.safe_dump({"watchNamespaces": [namespace]}))
-    sa = chart_rbac("--api-versions", "admissionregistration.k8s.io/v1/MutatingAdmissionPolicy", "-f", str(values))
+    sa = chart_rbac("--api-versions", MUTATING_POLICY_API, "-f", str(values))
     name = f"fin-{secrets.token_hex(3)}"
     body = copy.deepcopy(APPLICATION)
     body["metadata"] = {"name": name, "namespace": namespace}
@@ -497,14 +502,7 @@ def test_finalizer_policy_adds_the_finalizer_at_create_and_an_apply_keeps_it(
     created = json.loads(kubectl("apply", "--server-side", "--field-manager", "argocd-controller", "-o", "json",
                                  "-f", "-", input=manifest).stdout)
     assert created["metadata"]["finalizers"] == [FINALIZER]
-
-    def ready() -> dict[str, Any] | None:
-        obj = json.loads(kubectl("get", "pingoneapplication", name, "-n", namespace, "-o", "json",
-                                 "--show-managed-fields").stdout)
-        conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
-        return obj if conditions.get("Ready", {}).get("status") == "True" else None
-
-    obj = wait_for(ready, 40, f"{name} to become Ready")
+    obj = _wait_ready(kubectl, namespace, name, "--show-managed-fields")
     assert obj["metadata"]["finalizers"] == [FINALIZER]
     # A field set in admission has no manager: the operator never patched the finalizer in (its
     # patch would own it), and no apply that omits it can take it away.
