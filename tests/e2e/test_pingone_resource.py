@@ -172,7 +172,7 @@ def test_an_operator_running_before_the_crd_exists_serves_applications_then_reso
                               "--type=merge", "-p", '{"metadata": {"finalizers": null}}')
     control_plane.kubectl("delete", "crd", "pingoneresources.pingone-operator.dev")
     try:
-        start_operator()
+        operator = start_operator()
         kube.apply(application("plain", SEED))
         wait_for(lambda: ready(kube, "plain"), what="an application Ready without the PingOneResource CRD")
     finally:
@@ -180,5 +180,11 @@ def test_an_operator_running_before_the_crd_exists_serves_applications_then_reso
         control_plane.kubectl("wait", "--for=condition=Established", "--timeout=60s",
                               "crd/pingoneresources.pingone-operator.dev")
     kube.apply(api_resource("late", SPEC))  # served once the CRD is there, without a restart
-    wait_for(lambda: resource_ready(kube, "late"), timeout=180,  # kopf finds a new CRD on its next scan
-             what="the resource Ready")
+    try:
+        wait_for(lambda: resource_ready(kube, "late"), timeout=180,  # kopf finds a new CRD on its next scan
+                 what="the resource Ready")
+    except AssertionError as timeout:  # say where it stopped: the log's tail is the other object's timers
+        late = kube.get("p1res", "late")
+        about = [line for line in operator.logs().splitlines() if "pingoneresources" in line or '"late"' in line]
+        raise AssertionError(f"{timeout}\nfinalizers {late['metadata'].get('finalizers')}, status {late.get('status')}"
+                             f"\noperator log on PingOneResources:\n" + "\n".join(about[-30:])) from None

@@ -77,3 +77,110 @@ def test_install_wraps_kopfs_processor_once(monkeypatch):
     late_crds.install()
     assert wrapped is not original and wrapped.retries_late_crds
     assert observation.process_discovered_resource_event is wrapped
+
+
+# A kind whose CRD event kopf never processed (missed in a re-list) is served on a later rescan.
+
+class Stop(Exception):
+    pass
+
+
+def registry_and_insights():
+    import kopf
+    from kopf._cogs.structs import references
+    from kopf._core.intents import registries
+
+    registry = registries.OperatorRegistry()
+
+    async def handler(**_):
+        pass
+
+    kopf.on.create("pingone-operator.dev", "v1alpha1", "pingoneresources", registry=registry)(handler)
+    kopf.on.create("example.com", "v1", "widgets", registry=registry)(handler)  # another operator's kind
+    insights = references.Insights()
+    insights.ready_resources.set()
+    return registry, insights
+
+
+def resource(plural):
+    from kopf._cogs.structs import references
+    return references.Resource("pingone-operator.dev", "v1alpha1", plural, namespaced=True,
+                               verbs=frozenset({"list", "watch", "patch", "get"}), subresources=frozenset({"status"}))
+
+
+def rescan(registry, insights, discovery_answers, monkeypatch, rounds):
+    """Run the rescans for `rounds` sleeps while discovery answers as given (an exception is raised)."""
+    answers = iter(discovery_answers)
+    scans, revisions = [], []
+
+    async def scan_resources(*, groups, settings, logger):
+        assert groups == {"pingone-operator.dev"}
+        scans.append(len(scans))
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    async def sleep(seconds):
+        if len(revisions_seen) == rounds:
+            raise Stop
+        revisions_seen.append(seconds)
+
+    async def main():
+        async def count_revisions():
+            async with insights.revised:
+                while True:
+                    await insights.revised.wait()
+                    revisions.append(set(insights.watched_resources))
+
+        counter = asyncio.create_task(count_revisions())
+        await asyncio.sleep(0)
+        try:
+            await late_crds.rescan_while_unresolved(settings=None, registry=registry, insights=insights,
+                                                    interval=7, sleep=sleep)
+        except Stop:
+            pass
+        await asyncio.sleep(0)
+        counter.cancel()
+
+    revisions_seen = []
+    monkeypatch.setattr(late_crds.scanning, "scan_resources", scan_resources)
+    asyncio.run(main())
+    return scans, revisions, revisions_seen
+
+
+def test_an_unserved_kind_is_served_once_discovery_lists_it(monkeypatch):
+    registry, insights = registry_and_insights()
+    assert [(s.group, s.any_name) for s in late_crds.unresolved(registry, insights)] == [
+        ("pingone-operator.dev", "pingoneresources")]
+    served = resource("pingoneresources")
+    scans, revisions, sleeps = rescan(registry, insights, [[], [served]], monkeypatch, rounds=4)
+    assert served in insights.watched_resources  # kopf's orchestrator starts its watch streams from here
+    assert revisions == [{served}]  # told once, when it appeared
+    assert scans == [0, 1] and sleeps == [7] * 4  # nothing read once every kind is served
+    assert late_crds.unresolved(registry, insights) == []
+
+
+def test_a_failed_rescan_is_tried_again(monkeypatch):
+    registry, insights = registry_and_insights()
+    served = resource("pingoneresources")
+    scans, revisions, _ = rescan(registry, insights, [RuntimeError("API down"), [served]], monkeypatch, rounds=3)
+    assert len(scans) == 2 and revisions == [{served}]
+
+
+def test_install_wraps_kopfs_resource_observer_once(monkeypatch):
+    from kopf._core.reactor import observation
+
+    observed = []
+
+    async def original(*, settings, registry, insights):
+        observed.append(insights)
+
+    monkeypatch.setattr(observation, "resource_observer", original)
+    late_crds.install()
+    wrapped = observation.resource_observer
+    late_crds.install()
+    assert wrapped is not original and observation.resource_observer is wrapped
+    registry, insights = registry_and_insights()
+    asyncio.run(wrapped(settings=None, registry=registry, insights=insights))  # the rescans end with it
+    assert observed == [insights]
