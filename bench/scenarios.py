@@ -8,6 +8,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pingone_operator.config import OperatorSettings
+
 from .baseline import Baseline
 from .harness import GROUP, PLURAL, VERSION, AuditLog, Bench, Operator, Simulator, count_diff, progress
 from .stats import percentile, slope, summary
@@ -291,6 +293,7 @@ def steady_state(b: Bench, p: Params, pop: Population) -> dict[str, Any]:
     growth_per_tick_bytes = slope(tick_axis, rss_axis) * 1e6
     result = {
         "drift_interval_s": p.drift, "intervals": intervals, "ticks": ticks_total,
+        "secret_check_interval_s": OperatorSettings().secret_check_interval_seconds,  # the operator's default
         "rss_start_mb": samples[0]["rss_mb"], "rss_end_mb": samples[-1]["rss_mb"],
         "rss_growth_mb": samples[-1]["rss_mb"] - samples[0]["rss_mb"],
         "rss_growth_per_tick_bytes": growth_per_tick_bytes,

@@ -32,13 +32,16 @@ def backoff(retry: int) -> float:
     return min(600.0, 5.0 * 2 ** min(retry, 8)) * random.uniform(0.5, 1.0)
 
 
+NEVER = float("-inf")
+
+
 @dataclass
 class ObjectState:
     """Per object, kept across handler calls (in kopf's memo)."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # timers run beside change handlers
-    secret_checked: float = float("-inf")
-    last_resync: float = float("-inf")
+    secret_checked: float = NEVER  # by this process
+    last_resync: float = NEVER
     failed: bool = False  # the last outcome delivered was a failure
 
 
@@ -91,8 +94,15 @@ class Service:
         return outcome
 
     def drift_reads_secret(self, state: ObjectState) -> bool:
-        """The client secret is re-read from PingOne less often than the application."""
-        return time.monotonic() - state.secret_checked >= self.settings.secret_check_interval_seconds
+        """The client secret is re-read from PingOne less often than the application. An object this
+        process has not checked yet (after a restart) is given a last check at a random point of the
+        past interval: a restart of thousands then spreads their secret reads over the interval, as
+        before it, instead of doubling the first drift round (a missing Secret is read at once anyway)."""
+        interval = self.settings.secret_check_interval_seconds
+        now = time.monotonic()
+        if state.secret_checked == NEVER:
+            state.secret_checked = now - random.uniform(0, interval)
+        return now - state.secret_checked >= interval
 
     def resync_allowed(self, resource: Resource, state: ObjectState) -> bool:
         """Any editor can change the annotation; PingOne's rate budget is everyone's."""

@@ -1,0 +1,37 @@
+"""Service rules about running, not about PingOne: when a drift check also re-reads the secret."""
+
+from __future__ import annotations
+
+import time
+
+from pingone_operator.config import OperatorSettings
+from pingone_operator.service import ObjectState, Service
+
+INTERVAL = 3600.0
+
+
+def service() -> Service:
+    return Service(connections=None, settings=OperatorSettings(secret_check_interval_seconds=INTERVAL))  # type: ignore[arg-type]
+
+
+def test_a_checked_secret_is_read_again_only_after_the_interval():
+    state = ObjectState(secret_checked=time.monotonic())
+    assert not service().drift_reads_secret(state)
+    state.secret_checked -= INTERVAL
+    assert service().drift_reads_secret(state)
+
+
+def test_after_a_restart_the_secret_checks_spread_over_one_interval():
+    # A new process knows no last check. Reading every secret in the first drift round would double it
+    # (2 calls per object: 20,000 at 10,000 objects); each object gets a last check in the past interval.
+    states = [ObjectState() for _ in range(2000)]
+    before = time.monotonic()
+    first_round = [service().drift_reads_secret(state) for state in states]
+    assert sum(first_round) <= 2  # only one whose random point fell within the round's few ms
+    due_in = sorted(state.secret_checked + INTERVAL - before for state in states)
+    assert due_in[0] >= -1 and due_in[-1] <= INTERVAL + 1  # each due once within the next interval...
+    tenths = [sum(1 for d in due_in if k * INTERVAL / 10 <= d < (k + 1) * INTERVAL / 10) for k in range(10)]
+    assert min(tenths) > 100, tenths  # ...spread over it, not bunched (200 expected per tenth)
+    kept = [state.secret_checked for state in states]
+    [service().drift_reads_secret(state) for state in states]
+    assert [state.secret_checked for state in states] == kept  # drawn once, not at every tick
