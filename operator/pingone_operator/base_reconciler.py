@@ -36,6 +36,10 @@ class BaseReconciler:
         self.status_writer = status_writer
         self.default_environment_id = default_environment_id
 
+    def changes_waiting(self) -> bool:
+        """Calls that change PingOne queue for its rate budget (see ports.Paced)."""
+        raise NotImplementedError
+
     def environment_of(self, resource: Resource) -> str:
         return identity.environment_of(resource, self.default_environment_id)
 

@@ -44,6 +44,11 @@ DRIFT_DETECTED = Counter(
     "Drift found on ObserveOnly applications and resources (reported, not corrected).",
     registry=REGISTRY,
 )
+DRIFT_CHECKS_DEFERRED = Counter(
+    "pingone_operator_drift_checks_deferred",
+    "Drift checks that gave way to changes queued for PingOne's rate budget (each comes an interval later).",
+    registry=REGISTRY,
+)
 MALFORMED_RESPONSES = Counter(
     "pingone_operator_pingone_malformed_responses",
     "2xx answers from PingOne that were not the documented JSON (e.g. a proxy's HTML page), by method.",

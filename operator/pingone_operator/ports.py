@@ -13,7 +13,13 @@ from typing import Any, Protocol
 from .plan.outcome import Resource
 
 
-class PingOneApplications(Protocol):
+class Paced(Protocol):
+    def changes_waiting(self) -> bool:
+        """Calls that change PingOne queue for its rate budget (drift checks give way meanwhile)."""
+        ...
+
+
+class PingOneApplications(Paced, Protocol):
     """Like crossplane-runtime's ExternalClient: observe, create, update, delete (and the secret)."""
 
     async def get_application(self, environment_id: str, application_id: str) -> dict[str, Any]: ...
@@ -37,7 +43,7 @@ class PingOneApplications(Protocol):
     async def aclose(self) -> None: ...
 
 
-class PingOneResources(Protocol):
+class PingOneResources(Paced, Protocol):
     """A custom resource (an API) and its scopes; `list_resources` also serves applications' grants."""
 
     async def get_resource(self, environment_id: str, resource_id: str) -> dict[str, Any]: ...

@@ -46,6 +46,9 @@ class Reconciler(BaseReconciler):
         # makes the applications' grants read the environment's resources afresh.
         self.resources = ResourceReconciler(pingone, status_writer, default_environment_id, on_change=self.lists.forget)
 
+    def changes_waiting(self) -> bool:
+        return self.pingone.changes_waiting()
+
     async def sync(self, resource: Resource, *, drift_check: bool = False, read_secret: bool = True,
                    policy: AccessPolicy | None = None) -> Outcome:
         """One idempotent pass: create or adopt, correct with PUT, keep the Secret, report.

@@ -24,6 +24,9 @@ class ResourceReconciler(BaseReconciler):
         self.pingone = pingone
         self.on_change = on_change  # told the environment whenever a resource or scope changes
 
+    def changes_waiting(self) -> bool:
+        return self.pingone.changes_waiting()
+
     async def sync(self, resource: Resource, *, drift_check: bool = False, read_secret: bool = True,
                    policy: AccessPolicy | None = None) -> Outcome:
         """One idempotent pass: create or adopt, correct with PUT, enforce the scopes, report.

@@ -18,6 +18,7 @@ from . import metrics
 from .api import ManagementPolicy, PingOneConnectionStatus
 from .config import OperatorSettings
 from .connections import ConnectionRefused, Connections
+from .pingone import pacing
 from .plan import access, sync
 from .plan.conditions import set_condition
 from .plan.identity import adoption_target, managed_id
@@ -42,6 +43,7 @@ class ObjectState:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # timers run beside change handlers
     secret_checked: float = NEVER  # by this process
     last_resync: float = NEVER
+    drift_deferrals: int = 0  # drift checks in a row that gave way to queued changes
     failed: bool = False  # the last outcome delivered was a failure
 
 
@@ -59,6 +61,10 @@ class Lookup:
 # models, responses and connections, and a burst of 1,000 running at once leaves the process with
 # memory it keeps after the burst. Per namespace, so that one team's burst never queues another's.
 SYNCS_PER_NAMESPACE = 16
+
+# A drift check gives way to changes queued for PingOne's budget at most this many times in a row,
+# so that a long burst (or an operator that never catches up) still checks each object now and then.
+DRIFT_DEFERRALS = 3
 
 
 class Service:
@@ -84,14 +90,30 @@ class Service:
         if conflict:
             return sync.refused(resource, conflict)
         async with self._running[resource.namespace], state.lock:
-            outcome = await reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret,
-                                            policy=policy)
+            with pacing.in_background(trigger == "drift"):
+                outcome = await reconciler.sync(resource, drift_check=trigger != "change", read_secret=read_secret,
+                                                policy=policy)
         if read_secret and outcome.failure is None:
             state.secret_checked = time.monotonic()
         # Per-object gauges are labelled by namespace and name: an application's only, so that a
         # PingOneResource of the same name never overwrites them.
         metrics.record(trigger, outcome, resource.namespace, resource.name, gauges=resource.kind is APPLICATION)
         return outcome
+
+    async def drift_gives_way(self, resource: Resource, lookup: Lookup, state: ObjectState) -> bool:
+        """A drift check is a read that can wait: while calls that change PingOne queue for its
+        budget (a burst of creates), the check gives way to them and the next comes an interval
+        later. During a burst of 10,000 the checks of those already Ready took a quarter of it."""
+        try:
+            reconciler, _ = await self.connections.reconciler_for(resource, lookup.connection)
+        except ConnectionRefused:
+            return False  # the check reports it
+        if state.drift_deferrals >= DRIFT_DEFERRALS or not reconciler.changes_waiting():
+            state.drift_deferrals = 0
+            return False
+        state.drift_deferrals += 1
+        metrics.DRIFT_CHECKS_DEFERRED.inc()
+        return True
 
     def drift_reads_secret(self, state: ObjectState) -> bool:
         """The client secret is re-read from PingOne less often than the application. An object this

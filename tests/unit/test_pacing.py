@@ -121,3 +121,27 @@ async def test_pacer_spaces_requests_at_its_rate():
     for _ in range(11):
         await pacer.acquire()
     assert clock.slept == pytest.approx(10 / 50)  # the first is free, then one per 20 ms
+
+
+async def test_changes_waiting_counts_queued_calls_but_not_background_ones():
+    from pingone_operator.pingone.pacing import in_background
+
+    clock = FakeClock()
+    pacer = RequestPacer(rate=1, burst=1, clock=clock, sleep=clock.sleep)
+    await pacer.acquire()  # the burst is spent: the next callers queue
+
+    async def drift_read():
+        with in_background():
+            await pacer.acquire()
+
+    reads = [asyncio.create_task(drift_read()) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert not pacer.changes_waiting()  # drift checks queued behind each other do not hold one another back
+    create = asyncio.create_task(pacer.acquire())
+    await asyncio.sleep(0)
+    assert pacer.changes_waiting()
+    cancelled = asyncio.create_task(pacer.acquire())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await asyncio.gather(create, *reads, cancelled, return_exceptions=True)
+    assert not pacer.changes_waiting()  # served or cancelled, none is left counted

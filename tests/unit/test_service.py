@@ -35,3 +35,36 @@ def test_after_a_restart_the_secret_checks_spread_over_one_interval():
     kept = [state.secret_checked for state in states]
     [service().drift_reads_secret(state) for state in states]
     assert [state.secret_checked for state in states] == kept  # drawn once, not at every tick
+
+
+class Reconciler:
+    def __init__(self):
+        self.busy = False
+
+    def changes_waiting(self):
+        return self.busy
+
+
+class Connections:
+    def __init__(self, reconciler):
+        self.reconciler = reconciler
+
+    async def reconciler_for(self, resource, connection):
+        return self.reconciler, None
+
+
+async def test_a_drift_check_gives_way_to_queued_changes_at_most_three_times_in_a_row():
+    from pingone_operator.service import DRIFT_DEFERRALS, Lookup
+
+    reconciler = Reconciler()
+    svc = Service(connections=Connections(reconciler), settings=OperatorSettings())  # type: ignore[arg-type]
+    state, lookup = ObjectState(), Lookup(connection=None, claims=[])
+    assert not await svc.drift_gives_way(None, lookup, state)  # nothing queued: the check runs
+    reconciler.busy = True  # a burst of creates queues for PingOne's budget
+    ticks = [await svc.drift_gives_way(None, lookup, state) for _ in range(2 * (DRIFT_DEFERRALS + 1))]
+    assert DRIFT_DEFERRALS == 3
+    assert ticks == [True, True, True, False] * 2  # every fourth tick checks anyway
+    assert await svc.drift_gives_way(None, lookup, state)
+    reconciler.busy = False
+    assert not await svc.drift_gives_way(None, lookup, state)
+    assert state.drift_deferrals == 0  # the count starts again after a check

@@ -145,6 +145,8 @@ async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int,
     if not managed_id(resource):
         return  # not created yet, or a failed create: the change handler owns that
     state, lookup = _state(memo), _lookup(resource, indexes)
+    if await memo.service.drift_gives_way(resource, lookup, state):
+        return  # changes are queued for PingOne's budget: this check comes an interval later
     outcome = await memo.service.sync("drift", resource, lookup, state, read_secret=memo.service.drift_reads_secret(state))
     # A TemporaryError makes kopf run this timer again after its delay, not a whole interval later;
     # a permanent failure is in status and an Event, and the next tick looks again.

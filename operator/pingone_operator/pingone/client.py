@@ -91,6 +91,10 @@ class PingOneClient:
         self._retry = retry
         self._observer = observer or Observer()
 
+    def changes_waiting(self) -> bool:
+        """Calls that are not background ones queue for this connection's or its host's budget."""
+        return any(pacer.changes_waiting() for pacer in (self._own_pacer, self._pacer) if pacer)
+
     @classmethod
     def from_settings(cls, settings: PingOneSettings, **kwargs: Any) -> PingOneClient:
         # TLS is always verified; a CA bundle adds trust (e.g. an inspecting proxy), never removes it.

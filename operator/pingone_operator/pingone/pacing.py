@@ -2,18 +2,31 @@
 and shares it fairly. PingOne limits requests per source IP, so every client of one API host
 (every connection to it) shares one budget and one 429 pause (`for_host`); waiting requests are
 served round-robin by connection and namespace, so one namespace's burst of creates cannot starve
-another's single one, nor one connection another's."""
+another's single one, nor one connection another's. Drift checks are reads that can wait: their calls
+are marked (`in_background`), and a drift check gives way while other calls queue (`changes_waiting`)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 
 # Who a PingOne call is for; set by the handler of each resource (its namespace).
 current_tenant: ContextVar[str] = ContextVar("pingone_tenant", default="")
+# Whether the calls made now could wait (a drift check's): they are not counted as changes waiting.
+background: ContextVar[bool] = ContextVar("pingone_background", default=False)
+
+
+@contextlib.contextmanager
+def in_background(yes: bool = True) -> Iterator[None]:
+    token = background.set(yes)
+    try:
+        yield
+    finally:
+        background.reset(token)
 
 
 class RequestPacer:
@@ -39,6 +52,11 @@ class RequestPacer:
         self._paused_until = 0.0
         self._waiting: OrderedDict[str, deque[asyncio.Future[None]]] = OrderedDict()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._changes_waiting = 0  # callers in the queue not in the background
+
+    def changes_waiting(self) -> bool:
+        """Calls other than background ones are waiting for their turn: the budget is spoken for."""
+        return self._changes_waiting > 0
 
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
@@ -50,7 +68,12 @@ class RequestPacer:
         self._waiting.setdefault(f"{group}/{current_tenant.get()}", deque()).append(waiter)
         if self._dispatcher is None or self._dispatcher.done() or self._dispatcher.get_loop() is not loop:
             self._dispatcher = loop.create_task(self._dispatch())
-        await waiter
+        change = not background.get()
+        self._changes_waiting += change
+        try:
+            await waiter
+        finally:
+            self._changes_waiting -= change
 
     async def wait_unpaused(self) -> None:
         """Hold a request that got its turn while a 429 pause began."""
