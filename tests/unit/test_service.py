@@ -1,4 +1,5 @@
-"""Service rules about running, not about PingOne: when a drift check also re-reads the secret."""
+"""Service rules about running, not about PingOne: when a drift check also re-reads the secret, and
+when it gives way to changes queued for PingOne's budget."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def test_after_a_restart_the_secret_checks_spread_over_one_interval():
     tenths = [sum(1 for d in due_in if k * INTERVAL / 10 <= d < (k + 1) * INTERVAL / 10) for k in range(10)]
     assert min(tenths) > 100, tenths  # ...spread over it, not bunched (200 expected per tenth)
     kept = [state.secret_checked for state in states]
-    [service().drift_reads_secret(state) for state in states]
+    for state in states:
+        service().drift_reads_secret(state)
     assert [state.secret_checked for state in states] == kept  # drawn once, not at every tick
 
 
