@@ -103,7 +103,7 @@ class Service:
     async def drift_gives_way(self, resource: Resource, lookup: Lookup, state: ObjectState) -> bool:
         """A drift check is a read that can wait: while calls that change PingOne queue for its
         budget (a burst of creates), the check gives way to them and the next comes an interval
-        later. During a burst of 10,000 the checks of those already Ready took a quarter of it."""
+        later, so that a burst's budget goes to its creates first."""
         try:
             reconciler, _ = await self.connections.reconciler_for(resource, lookup.connection)
         except ConnectionRefused:
