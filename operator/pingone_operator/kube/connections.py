@@ -3,16 +3,18 @@ namespace only) and the labels of a namespace."""
 
 from __future__ import annotations
 
-from kubernetes.client import ApiClient, CoreV1Api
+from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
-from .client import off_loop
-from .secrets import decode_secret_data
+from .client import off_loop, path, request
+from .secrets import SECRET, decode_secret_data
+
+NAMESPACE = "/api/v1/namespaces/{namespace}"
 
 
 class KubeConnectionReader:
     def __init__(self, api: ApiClient, operator_namespace: str) -> None:
-        self._core = CoreV1Api(api)
+        self._api = api
         self._namespace = operator_namespace
 
     async def credentials(self, secret_name: str) -> dict[str, str] | None:
@@ -23,15 +25,15 @@ class KubeConnectionReader:
 
     def _credentials(self, secret_name: str) -> dict[str, str] | None:
         try:
-            secret = self._core.read_namespaced_secret(secret_name, self._namespace)
+            secret = request(self._api, "GET", path(SECRET, namespace=self._namespace, name=secret_name))
         except ApiException as exc:
             if exc.status in (403, 404):
                 return None
             raise
-        return decode_secret_data(secret.data)
+        return decode_secret_data(secret.get("data"))
 
     def _labels(self, namespace: str) -> dict[str, str]:
         try:
-            return self._core.read_namespace(namespace).metadata.labels or {}
+            return request(self._api, "GET", path(NAMESPACE, namespace=namespace)).get("metadata", {}).get("labels") or {}
         except ApiException:
             return {}

@@ -8,16 +8,18 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from kubernetes.client import ApiClient, CoreV1Api
+from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
 from .. import GROUP, KIND, VERSION
 from ..plan.outcome import Resource
 from ..ports import NotText, SecretConflict, SecretStoreFailed, StoredSecret
-from .client import off_loop
+from .client import MERGE_PATCH, off_loop, path, request
 
 MANAGED_BY = "pingone-operator"
 LABEL_APPLICATION = f"{GROUP}/application"
+SECRETS = "/api/v1/namespaces/{namespace}/secrets"
+SECRET = SECRETS + "/{name}"
 
 
 def decode_secret_data(data: dict[str, str] | None) -> dict[str, str]:
@@ -42,17 +44,19 @@ def _owner_reference(resource: Resource) -> dict[str, Any]:
     }
 
 
-def _ours(secret: Any, resource: Resource) -> bool:
+def _owners(secret: dict[str, Any]) -> list[dict[str, Any]]:
+    return secret.get("metadata", {}).get("ownerReferences") or []
+
+
+def _ours(secret: dict[str, Any], resource: Resource) -> bool:
     """Ours if a PingOneApplication of this name controls it (a re-created resource keeps its Secret)."""
-    for ref in secret.metadata.owner_references or []:
-        if ref.kind == KIND and ref.api_version.startswith(f"{GROUP}/") and ref.name == resource.name and ref.controller:
-            return True
-    return False
+    return any(ref.get("kind") == KIND and str(ref.get("apiVersion", "")).startswith(f"{GROUP}/")
+               and ref.get("name") == resource.name and ref.get("controller") for ref in _owners(secret))
 
 
 class KubeSecretStore:
     def __init__(self, api: ApiClient) -> None:
-        self._core = CoreV1Api(api)
+        self._api = api
 
     async def read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
         return await off_loop(self._read, resource, secret_name)
@@ -67,7 +71,7 @@ class KubeSecretStore:
 
     def _read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
         try:
-            current = self._core.read_namespaced_secret(secret_name, resource.namespace)
+            current = request(self._api, "GET", path(SECRET, namespace=resource.namespace, name=secret_name))
         except ApiException as exc:
             if exc.status == 404:
                 return None
@@ -77,17 +81,18 @@ class KubeSecretStore:
                 f"Secret {secret_name} exists and is not owned by this PingOneApplication; "
                 "delete it or set spec.secretName to another name"
             )
-        same_owner = any(ref.uid == resource.uid for ref in current.metadata.owner_references or [])
-        labels = current.metadata.labels or {}
+        metadata = current.get("metadata", {})
+        same_owner = any(ref.get("uid") == resource.uid for ref in _owners(current))
+        labels = metadata.get("labels") or {}
         labels_ok = all(labels.get(k) == v for k, v in _labels(resource).items())
         data = {}
-        for key, value in (current.data or {}).items():
+        for key, value in (current.get("data") or {}).items():
             try:
                 data.update(decode_secret_data({key: value}))
             except NotText:
                 pass  # not what we wrote (someone edited it): it differs, so the next write replaces it
         return StoredSecret(data=data, up_to_date_metadata=same_owner and labels_ok, labels=dict(labels),
-                            annotations=dict(current.metadata.annotations or {}))
+                            annotations=dict(metadata.get("annotations") or {}))
 
     def _write(self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None,
                extra_labels: dict[str, str], annotations: dict[str, str]) -> str:
@@ -106,7 +111,7 @@ class KubeSecretStore:
                 body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": encoded,
                         "metadata": {"name": secret_name, "namespace": resource.namespace, **metadata}}
                 try:
-                    self._core.create_namespaced_secret(resource.namespace, body)
+                    request(self._api, "POST", path(SECRETS, namespace=resource.namespace), body)
                     return "created"
                 except ApiException as exc:
                     # It exists (written unread, see write()): a stranger's raises SecretConflict in
@@ -120,10 +125,8 @@ class KubeSecretStore:
             # Secret instead of adding a second controller reference (which the API refuses).
             patch_data: dict[str, Any] = {k: None for k in stored.data if k not in encoded}
             patch_data.update(encoded)
-            self._core.patch_namespaced_secret(
-                secret_name, resource.namespace, {"metadata": metadata, "data": patch_data},
-                _content_type="application/merge-patch+json",
-            )
+            request(self._api, "PATCH", path(SECRET, namespace=resource.namespace, name=secret_name),
+                    {"metadata": metadata, "data": patch_data}, MERGE_PATCH)
             return "updated"
         except ApiException as exc:
             raise SecretStoreFailed(f"cannot write Secret {secret_name}: HTTP {exc.status} {exc.reason}", exc.status) from None
