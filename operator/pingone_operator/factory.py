@@ -38,4 +38,4 @@ def build(pingone: PingOneSettings, settings: OperatorSettings) -> Service:
     )
     connections = Connections(make_reconciler(pingone), policy, KubeConnectionReader(api, settings.operator_namespace),
                               make_reconciler, require_connection_ref=settings.require_connection_ref)
-    return Service(connections, settings)
+    return Service(connections, settings, status)

@@ -24,6 +24,7 @@ from .plan.conditions import set_condition
 from .plan.identity import adoption_target, managed_id
 from .plan.kinds import APPLICATION
 from .plan.outcome import Event, Failure, Outcome, Resource
+from .ports import StatusWriter
 
 log = logging.getLogger("pingone_operator")
 
@@ -38,7 +39,7 @@ NEVER = float("-inf")
 
 @dataclass
 class ObjectState:
-    """Per object, kept across handler calls (in kopf's memo)."""
+    """Per object, kept across handler calls and drift checks."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # timers run beside change handlers
     secret_checked: float = NEVER  # by this process
@@ -68,11 +69,27 @@ DRIFT_DEFERRALS = 3
 
 
 class Service:
-    def __init__(self, connections: Connections, settings: OperatorSettings) -> None:
+    def __init__(self, connections: Connections, settings: OperatorSettings, status: StatusWriter) -> None:
         self.connections = connections
         self.settings = settings
+        self._status = status
         self._running: dict[str, asyncio.Semaphore] = collections.defaultdict(
             lambda: asyncio.Semaphore(SYNCS_PER_NAMESPACE))
+        self._states: dict[str, ObjectState] = {}
+
+    def state(self, uid: str) -> ObjectState:
+        """The object's running state, made on first use."""
+        if uid not in self._states:
+            self._states[uid] = ObjectState()
+        return self._states[uid]
+
+    def forget(self, uid: str) -> None:
+        """The object is gone."""
+        self._states.pop(uid, None)
+
+    async def write_status(self, resource: Resource, fields: dict[str, Any]) -> None:
+        """Status fields written outside a kopf handler (a drift check's); raises KubernetesUnavailable."""
+        await self._status.patch_status(resource, fields)
 
     async def sync(self, trigger: str, resource: Resource, lookup: Lookup, state: ObjectState,
                    *, read_secret: bool = True) -> Outcome:

@@ -94,3 +94,27 @@ def test_standby_takes_over_after_sigkill_without_duplicates_or_lost_updates(
         app_id = kube.get("p1app", f"app-{i}")["status"]["applicationId"]
         assert admin.app(app_id)["description"] == description
     assert "operator-b" in reporters(kube, "app-4")
+
+
+def test_an_operator_paused_for_a_peer_runs_no_drift_checks(kube, admin, start_operator, peering):
+    """Drift checks run in the operator's own scheduler, not in kopf's timers: they pause with
+    kopf's peering like the handlers do."""
+    slow_peering = {"PEERING_NAME": peering, "PEERING_LIFETIME_SECONDS": "120", "DRIFT_INTERVAL_SECONDS": "1"}
+    active = start_operator(POD_NAME="operator-a", **slow_peering)
+    active.wait_for_log(RESUMED, timeout=30)
+    for i in range(3):
+        kube.apply(app(f"drift-{i}"))
+    for i in range(3):
+        wait_for(lambda: synced(kube, f"drift-{i}"), 60, f"drift-{i} Ready")
+    reads = lambda: len(admin.requests("GET", "/applications/"))  # noqa: E731
+    before = reads()
+    wait_for(lambda: reads() >= before + 6, 20, "drift checks while active")
+
+    preferred = start_operator(POD_NAME="operator-b", PEERING_PRIORITY="1", **slow_peering)
+    active.wait_for_log("Pausing operations in favour of", timeout=30)
+    preferred.kill()  # its record stays in the peering for its lifetime (120 s): operator-a stays paused
+    time.sleep(3)  # a check in flight when the pause came ends
+    paused_at = reads()
+    time.sleep(6)  # six drift intervals
+    assert reads() == paused_at, "the paused operator read PingOne"
+    assert active.logs().count(RESUMED) == 1, "operator-a resumed within the window: nothing was shown"

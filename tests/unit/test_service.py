@@ -12,7 +12,8 @@ INTERVAL = 3600.0
 
 
 def service() -> Service:
-    return Service(connections=None, settings=OperatorSettings(secret_check_interval_seconds=INTERVAL))  # type: ignore[arg-type]
+    return Service(connections=None, settings=OperatorSettings(secret_check_interval_seconds=INTERVAL),
+                   status=None)  # type: ignore[arg-type]
 
 
 def test_a_checked_secret_is_read_again_only_after_the_interval():
@@ -59,7 +60,7 @@ async def test_a_drift_check_gives_way_to_queued_changes_at_most_three_times_in_
     from pingone_operator.service import DRIFT_DEFERRALS, Lookup
 
     reconciler = Reconciler()
-    svc = Service(connections=Connections(reconciler), settings=OperatorSettings())  # type: ignore[arg-type]
+    svc = Service(connections=Connections(reconciler), settings=OperatorSettings(), status=None)  # type: ignore[arg-type]
     state, lookup = ObjectState(), Lookup(connection=None, claims=[])
     assert not await svc.drift_gives_way(None, lookup, state)  # nothing queued: the check runs
     reconciler.busy = True  # a burst of creates queues for PingOne's budget

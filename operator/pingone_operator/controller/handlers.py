@@ -7,9 +7,10 @@ in service.py, I/O in pingone/ and kube/.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
-import random
 from typing import Any
 
 import kopf
@@ -20,11 +21,13 @@ from ..api import PingOneConnectionStatus
 from ..config import load_operator_settings, load_pingone_settings
 from ..pingone.pacing import current_tenant
 from ..plan.identity import adoption_target, managed_id
-from ..plan.kinds import APPLICATION, KINDS
+from ..plan.kinds import APPLICATION, KINDS, PINGONE_RESOURCE
 from ..plan.outcome import Outcome, Resource
 from ..plan.sync import status_patch
+from ..ports import KubernetesUnavailable
 from ..service import Lookup, ObjectState, backoff
-from . import persistence
+from . import kopf_context, persistence
+from .drift_scheduler import DriftScheduler, Retry
 
 log = logging.getLogger("pingone_operator")
 RESOURCE = (GROUP, VERSION, PLURAL)
@@ -35,13 +38,19 @@ PREFIX = GROUP
 FINALIZER = f"{PREFIX}/finalizer"
 # Not under the `pingone-operator.dev/` prefix: kopf ignores its own prefix's annotations.
 RESYNC_ANNOTATION = f"ops.{GROUP}/resync"
+# The index each kind's drift checks read their objects from, and what of an object they read.
+DRIFT_SUBJECTS = {APPLICATION.name: "drift_applications", PINGONE_RESOURCE.name: "drift_resources"}
+SUBJECT_METADATA = ("namespace", "name", "uid", "generation", "deletionTimestamp")
 
 
 @kopf.on.startup()
-async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **indexes: Any) -> None:
     pingone, operator = load_pingone_settings(), load_operator_settings()
     _tune(settings)
     memo.service = factory.build(pingone, operator)
+    memo.indexed = asyncio.Event()
+    memo.drift = DriftScheduler(operator.drift_interval_seconds, functools.partial(drift_check, memo, indexes))
+    memo.drift_task = asyncio.create_task(_run_drift(memo), name="drift checks")
     log.info("configured: PingOne API %s, environment %s, auth method %s, drift interval %ss", pingone.api_url,
              pingone.environment_id, pingone.token_auth_method, operator.drift_interval_seconds)
     if not settings.peering.standalone:
@@ -55,6 +64,8 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
 
 @kopf.on.cleanup()
 async def close(memo: kopf.Memo, **_: Any) -> None:
+    if "drift_task" in memo:
+        memo.drift_task.cancel()
     if "service" in memo:
         await memo.service.aclose()
 
@@ -94,15 +105,28 @@ async def grant_owners(body: kopf.Body, namespace: str,
     return {spec["name"]: (namespace, env, tuple(spec.get("grantNamespaces") or ()))} if spec.get("name") else None
 
 
+@kopf.index(*RESOURCE, id=DRIFT_SUBJECTS[APPLICATION.name])
+@kopf.index(*API_RESOURCES, id=DRIFT_SUBJECTS[PINGONE_RESOURCE.name])
+async def drift_subjects(body: kopf.Body, uid: str, memo: kopf.Memo, **_: Any) -> dict[str, dict[str, Any]]:
+    """Each object as its drift check reads it (kopf keeps no body of its own without a timer); and
+    every watch event tells the scheduler the object is there, and changed."""
+    meta = body["metadata"]
+    memo.drift.track((DRIFT_SUBJECTS[body["kind"]], uid))
+    return {uid: {"apiVersion": body["apiVersion"], "kind": body["kind"],
+                  "metadata": {k: meta[k] for k in SUBJECT_METADATA if k in meta},
+                  "spec": body.get("spec"), "status": body.get("status")}}
+
+
 @kopf.on.create(*RESOURCE, id="sync")
 @kopf.on.update(*RESOURCE, id="sync", field="spec")
 @kopf.on.create(*API_RESOURCES, id="sync")
 @kopf.on.update(*API_RESOURCES, id="sync", field="spec")
 async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **indexes: Any) -> None:
+    memo.indexed.set()  # kopf runs handlers only once every object is indexed: drift checks may start
     resource = _resource(body)
     lookup = _lookup(resource, indexes)
-    outcome = await memo.service.sync("change", resource, lookup, _state(memo))
-    _deliver(outcome, resource, body, patch, retry, _state(memo))
+    outcome = await memo.service.sync("change", resource, lookup, _state(memo, resource))
+    _deliver(outcome, resource, body, patch, retry, _state(memo, resource))
 
 
 @kopf.on.resume(*RESOURCE, id="resume")
@@ -112,11 +136,12 @@ async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int
     """After a restart, finish a sync whose status never landed (releases that kept kopf's record in
     annotations wrote it and the outcome in two patches: a crash between them left the change marked
     handled). kopf also mixes resume handlers into a change seen at start-up: `sync` handles that."""
+    memo.indexed.set()  # as in sync: every object kopf lists at start-up comes here first
     if reason != kopf.Reason.RESUME or _status_is_current(body) or body["metadata"].get("deletionTimestamp"):
         return
     resource = _resource(body)
-    outcome = await memo.service.sync("change", resource, _lookup(resource, indexes), _state(memo))
-    _deliver(outcome, resource, body, patch, retry, _state(memo))
+    outcome = await memo.service.sync("change", resource, _lookup(resource, indexes), _state(memo, resource))
+    _deliver(outcome, resource, body, patch, retry, _state(memo, resource))
 
 
 @kopf.on.field(*RESOURCE, id="resync", field=("metadata", "annotations", RESYNC_ANNOTATION))
@@ -124,33 +149,50 @@ async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int
 async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, new: Any, **indexes: Any) -> None:
     """On-demand drift check: a change of the resync annotation runs one (at most one per interval)."""
     resource = _resource(body)
-    if new is None or not managed_id(resource) or not memo.service.resync_allowed(resource, _state(memo)):
+    if new is None or not managed_id(resource) or not memo.service.resync_allowed(resource, _state(memo, resource)):
         return
-    outcome = await memo.service.sync("resync", resource, _lookup(resource, indexes), _state(memo))
+    outcome = await memo.service.sync("resync", resource, _lookup(resource, indexes), _state(memo, resource))
     kopf.info(body, reason="Resynced", message="drift check requested by annotation")
-    _deliver(outcome, resource, body, patch, 0, _state(memo), raise_failure=False)  # the drift timer tries again
+    _deliver(outcome, resource, body, patch, 0, _state(memo, resource), raise_failure=False)  # the drift check tries again
 
 
-def _drift_delay(memo: kopf.Memo, **_: Any) -> float:
-    # Spread the first checks over a whole interval, so a restart is not a burst of GETs.
-    return random.uniform(0, memo.service.settings.drift_interval_seconds) if "service" in memo else 60.0
+async def _run_drift(memo: kopf.Memo) -> None:
+    context = await kopf_context.context()
+    context.enter()  # the checks' Events go through kopf's poster, as a handler's do
+    await memo.indexed.wait()  # kopf runs no handler before every object (connections too) is indexed
+    await memo.drift.run(paused=context.paused)
 
 
-@kopf.timer(*RESOURCE, id="drift", interval=load_operator_settings().drift_interval_seconds,
-            initial_delay=_drift_delay, idle=5)
-@kopf.timer(*API_RESOURCES, id="drift", interval=load_operator_settings().drift_interval_seconds,
-            initial_delay=_drift_delay, idle=5)
-async def drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **indexes: Any) -> None:
-    resource = _resource(body)
-    if not managed_id(resource):
-        return  # not created yet, or a failed create: the change handler owns that
-    state, lookup = _state(memo), _lookup(resource, indexes)
+async def drift_check(memo: kopf.Memo, indexes: dict[str, Any], key: tuple[str, str], retry: int) -> bool:
+    """One object's drift check, run by the DriftScheduler: False once the object is gone."""
+    index, uid = key
+    subject = next(iter(indexes[index].get(uid, ())), None)
+    if subject is None:
+        memo.service.forget(uid)
+        return False
+    try:
+        resource = _resource(subject)
+    except kopf.PermanentError:
+        return True  # an unreadable spec: the change handler reports it
+    if subject["metadata"].get("deletionTimestamp") or not managed_id(resource):
+        return True  # being deleted, not created yet, or a failed create: the change handlers own those
+    state, lookup = _state(memo, resource), _lookup(resource, indexes)
     if await memo.service.drift_gives_way(resource, lookup, state):
-        return  # changes are queued for PingOne's budget: this check comes an interval later
+        return True  # changes are queued for PingOne's budget: this check comes an interval later
     outcome = await memo.service.sync("drift", resource, lookup, state, read_secret=memo.service.drift_reads_secret(state))
-    # A TemporaryError makes kopf run this timer again after its delay, not a whole interval later;
-    # a permanent failure is in status and an Event, and the next tick looks again.
-    _deliver(outcome, resource, body, patch, retry, state, raise_permanent=False)
+    patch, delay = kopf.Patch(), None
+    try:  # a permanent failure is in status and an Event, and the next check looks again
+        _deliver(outcome, resource, subject, patch, retry, state, raise_permanent=False)
+    except kopf.TemporaryError as failure:
+        delay = failure.delay
+    if patch.get("status"):
+        try:
+            await memo.service.write_status(resource, dict(patch["status"]))
+        except KubernetesUnavailable:
+            delay = backoff(retry)
+    if delay is not None:
+        raise Retry(delay)
+    return True
 
 
 @kopf.on.delete(*RESOURCE, id="cleanup")
@@ -162,9 +204,9 @@ async def cleanup(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: in
     except kopf.PermanentError:
         kopf.warn(body, reason="Orphaned", message="spec unreadable; the PingOne object is left in place")
         return
-    outcome = await memo.service.delete(resource, _lookup(resource, indexes), _state(memo),
+    outcome = await memo.service.delete(resource, _lookup(resource, indexes), _state(memo, resource),
                                         running_for=runtime.total_seconds(), retry=retry)
-    _deliver(outcome, resource, body, patch, retry, _state(memo))
+    _deliver(outcome, resource, body, patch, retry, _state(memo, resource))
 
 
 @kopf.on.create(*CONNECTIONS, id="verify")
@@ -196,10 +238,8 @@ def _tune(settings: kopf.OperatorSettings) -> None:
     settings.execution.default_backoff = 30
 
 
-def _state(memo: kopf.Memo) -> ObjectState:
-    if "object_state" not in memo:
-        memo.object_state = ObjectState()
-    return memo.object_state
+def _state(memo: kopf.Memo, resource: Resource) -> ObjectState:
+    return memo.service.state(resource.uid)
 
 
 def _lookup(resource: Resource, indexes: dict[str, Any]) -> Lookup:

@@ -67,11 +67,11 @@ def main(argv: list[str]) -> int:
 
     from .. import metrics
     from . import handlers  # noqa: F401  (importing handlers registers them with kopf)
-    from . import kube_session, late_crds, lean_bodies, lean_timers, quiet_toggles
+    from . import kopf_context, kube_session, late_crds, lean_bodies, quiet_toggles
 
+    kopf_context.install()
     late_crds.install()
     lean_bodies.install()
-    lean_timers.install()
     quiet_toggles.install()
 
     if args.metrics_port:
