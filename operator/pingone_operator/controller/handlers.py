@@ -123,9 +123,9 @@ async def drift_subjects(body: kopf.Body, uid: str, memo: kopf.Memo, **_: Any) -
 @kopf.on.update(*API_RESOURCES, id="sync", field="spec")
 async def sync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **indexes: Any) -> None:
     memo.indexed.set()  # kopf runs handlers only once every object is indexed: drift checks may start
-    resource = _resource(body)
-    lookup = _lookup(resource, indexes)
-    outcome = await memo.service.sync("change", resource, lookup, _state(memo, resource))
+    async with memo.service.slot(body["metadata"]["namespace"]):  # a burst's objects wait without models
+        resource = _resource(body)
+        outcome = await memo.service.sync("change", resource, _lookup(resource, indexes), _state(memo, resource))
     _deliver(outcome, resource, body, patch, retry, _state(memo, resource))
 
 
@@ -139,8 +139,9 @@ async def resume(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int
     memo.indexed.set()  # as in sync: every object kopf lists at start-up comes here first
     if reason != kopf.Reason.RESUME or _status_is_current(body) or body["metadata"].get("deletionTimestamp"):
         return
-    resource = _resource(body)
-    outcome = await memo.service.sync("change", resource, _lookup(resource, indexes), _state(memo, resource))
+    async with memo.service.slot(body["metadata"]["namespace"]):
+        resource = _resource(body)
+        outcome = await memo.service.sync("change", resource, _lookup(resource, indexes), _state(memo, resource))
     _deliver(outcome, resource, body, patch, retry, _state(memo, resource))
 
 
@@ -151,7 +152,8 @@ async def resync(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, new: Any, 
     resource = _resource(body)
     if new is None or not managed_id(resource) or not memo.service.resync_allowed(resource, _state(memo, resource)):
         return
-    outcome = await memo.service.sync("resync", resource, _lookup(resource, indexes), _state(memo, resource))
+    async with memo.service.slot(resource.namespace):
+        outcome = await memo.service.sync("resync", resource, _lookup(resource, indexes), _state(memo, resource))
     kopf.info(body, reason="Resynced", message="drift check requested by annotation")
     _deliver(outcome, resource, body, patch, 0, _state(memo, resource), raise_failure=False)  # the drift check tries again
 
@@ -179,7 +181,9 @@ async def drift_check(memo: kopf.Memo, indexes: dict[str, Any], key: tuple[str, 
     state, lookup = _state(memo, resource), _lookup(resource, indexes)
     if await memo.service.drift_gives_way(resource, lookup, state):
         return True  # changes are queued for PingOne's budget: this check comes an interval later
-    outcome = await memo.service.sync("drift", resource, lookup, state, read_secret=memo.service.drift_reads_secret(state))
+    async with memo.service.slot(resource.namespace):
+        outcome = await memo.service.sync("drift", resource, lookup, state,
+                                          read_secret=memo.service.drift_reads_secret(state))
     patch, delay = kopf.Patch(), None
     try:  # a permanent failure is in status and an Event, and the next check looks again
         _deliver(outcome, resource, subject, patch, retry, state, raise_permanent=False)
