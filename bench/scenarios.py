@@ -258,7 +258,7 @@ def steady_state(b: Bench, p: Params, pop: Population) -> dict[str, Any]:
     op = Operator(b, pop.namespace, pop.sim, "operator-steady", PINGONE_REQUESTS_PER_SECOND=str(p.bulk_rps),
                   DRIFT_INTERVAL_SECONDS=str(p.drift)).start()
     pop.operator = op
-    # First checks are spread over one interval after start, and a timer waits 5 s of quiet:
+    # First checks are spread over one interval after start, and a check waits 5 s of quiet:
     # measure from when every resource has had its first tick.
     warmup = p.drift + 10.0
     progress(f"steady state: drift interval {p.drift:g} s; warming up {warmup:.0f} s, then {p.intervals} intervals")

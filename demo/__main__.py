@@ -104,7 +104,7 @@ class Demo:
         app_id = obj["status"]["applicationId"]
         env = obj["status"]["environmentId"]
         self.admin.patch(f"/environments/{env}/applications/{app_id}", json={"enabled": False})
-        show("enabled=false in PingOne; waiting for the drift timer (DRIFT_INTERVAL_SECONDS=5)...")
+        show("enabled=false in PingOne; waiting for the drift check (DRIFT_INTERVAL_SECONDS=5)...")
         wait_for(lambda: self.admin.get(f"/environments/{env}/applications/{app_id}").json()["enabled"], "drift fix")
         show("restored to enabled=true")
         show(self.kubectl("get", "events", "-n", NAMESPACE, "--field-selector",

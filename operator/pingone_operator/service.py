@@ -41,7 +41,7 @@ NEVER = float("-inf")
 class ObjectState:
     """Per object, kept across handler calls and drift checks."""
 
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # timers run beside change handlers
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # drift checks run beside change handlers
     secret_checked: float = NEVER  # by this process
     last_resync: float = NEVER
     drift_deferrals: int = 0  # drift checks in a row that gave way to queued changes

@@ -1,12 +1,13 @@
 """Keep our objects' bodies small: without what nobody here reads, and with shared strings.
 
-kopf keeps each object's latest body for as long as the object lives (its timers read it). Two
-fields are other clients' bookkeeping: `metadata.managedFields` (~2 KB of a 4.5 KB body) and
-client-side `kubectl apply`'s annotation, a copy of the whole spec; neither kopf (its diff leaves
-the annotation out) nor this operator reads them. And a parsed body repeats, object after object,
-the same keys and short values (condition types, reasons, messages) as separate strings: sharing
-them (`sys.intern`) takes a kept body from ~8.8 KB to ~3.8 KB of Python objects. Both are done to
-this operator's own kinds as the watch stream delivers them, before kopf stores anything.
+Every watch event's body passes through kopf's processing, and the drift checks' index keeps each
+object's spec and status for as long as the object lives. Two fields are other clients'
+bookkeeping: `metadata.managedFields` (~2 KB of a 4.5 KB body) and client-side `kubectl apply`'s
+annotation, a copy of the whole spec; neither kopf (its diff leaves the annotation out) nor this
+operator reads them. And a parsed body repeats, object after object, the same keys and short values
+(condition types, reasons, messages) as separate strings: sharing them (`sys.intern`) takes a body
+from ~8.8 KB to ~3.8 KB of Python objects. Both are done to this operator's own kinds as the watch
+stream delivers them, before kopf stores anything.
 """
 
 from __future__ import annotations
