@@ -127,7 +127,10 @@ class Service:
     async def drift_gives_way(self, resource: Resource, lookup: Lookup, state: ObjectState) -> bool:
         """A drift check is a read that can wait: while calls that change PingOne queue for its
         budget (a burst of creates), the check gives way to them and the next comes an interval
-        later, so that a burst's budget goes to its creates first."""
+        later, so that a burst's budget goes to its creates first. Not while the object's last sync
+        failed: that failure is in its status until a check clears it, and an interval is too long."""
+        if state.failed:
+            return False
         try:
             reconciler, _ = await self.connections.reconciler_for(resource, lookup.connection)
         except ConnectionRefused:

@@ -71,3 +71,17 @@ async def test_a_drift_check_gives_way_to_queued_changes_at_most_three_times_in_
     reconciler.busy = False
     assert not await svc.drift_gives_way(None, lookup, state)
     assert state.drift_deferrals == 0  # the count starts again after a check
+
+
+async def test_a_drift_check_retrying_a_failure_does_not_give_way():
+    # A check failed (PingOne down for a moment) and wrote Ready=False; its retry comes after a short
+    # backoff. Giving way to a burst then would postpone it a whole interval with the failure shown.
+    from pingone_operator.service import Lookup
+
+    reconciler = Reconciler()
+    reconciler.busy = True
+    svc = Service(connections=Connections(reconciler), settings=OperatorSettings(), status=None)  # type: ignore[arg-type]
+    state, lookup = ObjectState(failed=True), Lookup(connection=None, claims=[])
+    assert not await svc.drift_gives_way(None, lookup, state)
+    state.failed = False
+    assert await svc.drift_gives_way(None, lookup, state)
