@@ -74,20 +74,7 @@ def time_to_ready(b: Bench, p: Params) -> dict[str, Any]:
                 op_times.append(done - t)
         op.proc.stop(30)
 
-        pingone = sim.pingone
-        base = Baseline(api_url=pingone.api_url, auth_url=pingone.auth_url, environment_id=pingone.environment_id,
-                        client_id=pingone.client_id, client_secret=pingone.client_secret, api=b.api)
-        base_times = []
-        for i, (name, app) in enumerate(_names("base", p.seq_n + 1)):
-            t = time.monotonic()
-            obj = b.custom.create_namespaced_custom_object(GROUP, VERSION, base_ns, PLURAL, {
-                "apiVersion": f"{GROUP}/{VERSION}", "kind": "PingOneApplication", "metadata": {"name": name},
-                "spec": {**_seed(), "name": app}})
-            base.provision(base_ns, name, obj["spec"], obj["metadata"]["uid"])
-            done = b.watch.wait_ready([(base_ns, name)], 60)
-            if i:
-                base_times.append(done - t)
-        base.close()
+        base_times = baseline_times(b, sim, base_ns, p.seq_n)
         sim.stop()
         run = {
             "operator_p50_s": percentile(op_times, 50), "operator_p95_s": percentile(op_times, 95),
@@ -102,6 +89,25 @@ def time_to_ready(b: Bench, p: Params) -> dict[str, Any]:
                  f"p95 {run['baseline_p95_s'] * 1000:.0f} ms; ratio {run['ratio_p50']:.2f}x")
     return {"runs": runs, **{k: summary([r[k] for r in runs]) for k in (
         "operator_p50_s", "operator_p95_s", "baseline_p50_s", "baseline_p95_s", "ratio_p50", "ratio_p95")}}
+
+
+def baseline_times(b: Bench, sim: Simulator, namespace: str, n: int) -> list[float]:
+    """The bare baseline's time to Ready for `n` sequential creates (after one warm-up)."""
+    pingone = sim.pingone
+    base = Baseline(api_url=pingone.api_url, auth_url=pingone.auth_url, environment_id=pingone.environment_id,
+                    client_id=pingone.client_id, client_secret=pingone.client_secret, api=b.api)
+    times = []
+    for i, (name, app) in enumerate(_names("base", n + 1)):
+        t = time.monotonic()
+        obj = b.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, {
+            "apiVersion": f"{GROUP}/{VERSION}", "kind": "PingOneApplication", "metadata": {"name": name},
+            "spec": {**_seed(), "name": app}})
+        base.provision(namespace, name, obj["spec"], obj["metadata"]["uid"])
+        done = b.watch.wait_ready([(namespace, name)], 60)
+        if i:
+            times.append(done - t)
+    base.close()
+    return times
 
 
 def _seed() -> dict[str, Any]:
