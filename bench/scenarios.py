@@ -359,6 +359,8 @@ def scale(b: Bench, p: Params) -> dict[str, Any]:
 
     wall = b.watch.wait_ready(keys, p.ready_timeout * p.scale_envs, tick=tick, tick_every=30) - t0
     cpu = op.cpu() - cpu0
+    progress(f"  all {len(keys):,} Ready in {wall:.0f} s = {wall / floor_s:.2f}x the floor; waiting for the "
+             f"operator to go idle (minutes at this size)")
     op.wait_idle(timeout=1800)
     rss_n, rss_peak = op.rss_mb(), op.peak_rss_mb()
     audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
