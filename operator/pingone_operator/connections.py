@@ -10,8 +10,11 @@ its own client: its own token cache and rate-limit pacing.
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +30,12 @@ from .reconciler import Reconciler
 from .resource_reconciler import ResourceReconciler
 
 ReconcilerFactory = Callable[[PingOneSettings], Reconciler]
+
+# Every sync needs its connection's credentials: read from the Secret each time, a burst of 10,000
+# read the same Secret 10,000 times (a Kubernetes GET each, in a client thread), and each drift check
+# twice. A read is reused this long, by all syncs at once; a rotated or deleted Secret takes effect
+# within it.
+CREDENTIALS_REUSE_SECONDS = 5.0
 
 
 class ConnectionRefused(Exception):
@@ -66,6 +75,8 @@ class Connections:
         self._reader = reader
         self._make_reconciler = make_reconciler
         self._cache: dict[str, tuple[str, Reconciler]] = {}  # connection name -> (fingerprint, reconciler)
+        self._credentials: dict[str, tuple[float, dict[str, str] | None]] = {}  # Secret name -> (read at, data)
+        self._credential_reads: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
 
     async def reconciler_for(self, resource: Resource, connection: dict[str, Any] | None
                              ) -> tuple[Reconciler | ResourceReconciler, access.AccessPolicy]:
@@ -111,7 +122,7 @@ class Connections:
     async def _reconciler(self, name: str, conn: PingOneConnectionSpec) -> Reconciler:
         ref = conn.credentialsSecret
         try:
-            data = await self._reader.credentials(ref.name)
+            data = await self._recent_credentials(ref.name)
         except NotText as exc:
             raise _refused("ConnectionInvalid", f"PingOneConnection {name!r}: Secret {ref.name!r}: {exc}") from None
         if not data or ref.clientIdKey not in data or ref.clientSecretKey not in data:
@@ -131,6 +142,16 @@ class Connections:
         if cached:
             await cached[1].pingone.aclose()
         return reconciler
+
+    async def _recent_credentials(self, secret_name: str) -> dict[str, str] | None:
+        """The Secret's data as read within CREDENTIALS_REUSE_SECONDS; one read at a time per Secret,
+        so that the syncs of a burst wait for one read instead of each making its own."""
+        async with self._credential_reads[secret_name]:
+            read_at, data = self._credentials.get(secret_name, (None, None))
+            if read_at is None or time.monotonic() - read_at >= CREDENTIALS_REUSE_SECONDS:
+                data = await self._reader.credentials(secret_name)
+                self._credentials[secret_name] = (time.monotonic(), data)
+            return data
 
     async def aclose(self) -> None:
         for _, reconciler in self._cache.values():
