@@ -16,6 +16,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .api import PingOneConnectionSpec
@@ -36,6 +37,15 @@ ReconcilerFactory = Callable[[PingOneSettings], Reconciler]
 # twice. A read is reused this long, by all syncs at once; a rotated or deleted Secret takes effect
 # within it.
 CREDENTIALS_REUSE_SECONDS = 5.0
+
+
+@dataclass
+class _CredentialsRead:
+    """A Secret's last read, and the lock that lets one sync read it while the others wait."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    at: float | None = None
+    data: dict[str, str] | None = None
 
 
 class ConnectionRefused(Exception):
@@ -75,8 +85,7 @@ class Connections:
         self._reader = reader
         self._make_reconciler = make_reconciler
         self._cache: dict[str, tuple[str, Reconciler]] = {}  # connection name -> (fingerprint, reconciler)
-        self._credentials: dict[str, tuple[float, dict[str, str] | None]] = {}  # Secret name -> (read at, data)
-        self._credential_reads: dict[str, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+        self._credentials: dict[str, _CredentialsRead] = collections.defaultdict(_CredentialsRead)  # by Secret name
 
     async def reconciler_for(self, resource: Resource, connection: dict[str, Any] | None
                              ) -> tuple[Reconciler | ResourceReconciler, access.AccessPolicy]:
@@ -146,12 +155,12 @@ class Connections:
     async def _recent_credentials(self, secret_name: str) -> dict[str, str] | None:
         """The Secret's data as read within CREDENTIALS_REUSE_SECONDS; one read at a time per Secret,
         so that the syncs of a burst wait for one read instead of each making its own."""
-        async with self._credential_reads[secret_name]:
-            read_at, data = self._credentials.get(secret_name, (None, None))
-            if read_at is None or time.monotonic() - read_at >= CREDENTIALS_REUSE_SECONDS:
-                data = await self._reader.credentials(secret_name)
-                self._credentials[secret_name] = (time.monotonic(), data)
-            return data
+        read = self._credentials[secret_name]
+        async with read.lock:
+            if read.at is None or time.monotonic() - read.at >= CREDENTIALS_REUSE_SECONDS:
+                read.data = await self._reader.credentials(secret_name)
+                read.at = time.monotonic()
+            return read.data
 
     async def aclose(self) -> None:
         for _, reconciler in self._cache.values():
