@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import metrics
 from .config import OperatorSettings, PingOneSettings
 from .connections import Connections
-from .kube.client import api_client
+from .kube.client import Transport
 from .kube.connections import KubeConnectionReader
 from .kube.secrets import KubeSecretStore
 from .kube.status import KubeStatusWriter
@@ -16,10 +16,10 @@ from .reconciler import Reconciler
 from .service import Service
 
 
-def build(pingone: PingOneSettings, settings: OperatorSettings) -> Service:
+def build(pingone: PingOneSettings, settings: OperatorSettings, kube: Transport) -> Service:
+    """`kube` carries the Kubernetes calls (the controller's: kopf's authenticated session)."""
     observer = metrics.PrometheusObserver()
-    api = api_client()
-    secrets, status = KubeSecretStore(api), KubeStatusWriter(api)
+    secrets, status = KubeSecretStore(kube), KubeStatusWriter(kube)
 
     def make_reconciler(connection: PingOneSettings) -> Reconciler:
         return Reconciler(
@@ -36,6 +36,6 @@ def build(pingone: PingOneSettings, settings: OperatorSettings) -> Service:
         adoptable_ids=settings.adoption_allowed_application_ids,
         roles=settings.default_allowed_roles,
     )
-    connections = Connections(make_reconciler(pingone), policy, KubeConnectionReader(api, settings.operator_namespace),
+    connections = Connections(make_reconciler(pingone), policy, KubeConnectionReader(kube, settings.operator_namespace),
                               make_reconciler, require_connection_ref=settings.require_connection_ref)
     return Service(connections, settings, status)

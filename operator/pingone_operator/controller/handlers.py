@@ -26,7 +26,7 @@ from ..plan.outcome import Outcome, Resource
 from ..plan.sync import status_patch
 from ..ports import KubernetesUnavailable
 from ..service import Lookup, ObjectState, backoff
-from . import kopf_context, persistence
+from . import kopf_context, kube_session, persistence
 from .drift_scheduler import DriftScheduler, Retry
 
 log = logging.getLogger("pingone_operator")
@@ -47,7 +47,7 @@ SUBJECT_METADATA = ("namespace", "name", "uid", "generation", "deletionTimestamp
 async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **indexes: Any) -> None:
     pingone, operator = load_pingone_settings(), load_operator_settings()
     _tune(settings)
-    memo.service = factory.build(pingone, operator)
+    memo.service = factory.build(pingone, operator, kube_session.request)
     memo.indexed = asyncio.Event()
     memo.drift = DriftScheduler(operator.drift_interval_seconds, functools.partial(drift_check, memo, indexes))
     memo.drift_task = asyncio.create_task(_run_drift(memo), name="drift checks")

@@ -8,13 +8,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-
 from .. import GROUP, KIND, VERSION
 from ..plan.outcome import Resource
 from ..ports import NotText, SecretConflict, SecretStoreFailed, StoredSecret
-from .client import MERGE_PATCH, off_loop, path, request
+from .client import MERGE_PATCH, KubeApiError, Transport, path
 
 MANAGED_BY = "pingone-operator"
 LABEL_APPLICATION = f"{GROUP}/application"
@@ -55,11 +52,17 @@ def _ours(secret: dict[str, Any], resource: Resource) -> bool:
 
 
 class KubeSecretStore:
-    def __init__(self, api: ApiClient) -> None:
-        self._api = api
+    def __init__(self, request: Transport) -> None:
+        self._request = request
 
     async def read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
-        return await off_loop(self._read, resource, secret_name)
+        try:
+            current = await self._request("GET", path(SECRET, namespace=resource.namespace, name=secret_name))
+        except KubeApiError as exc:
+            if exc.status == 404:
+                return None
+            raise SecretStoreFailed(f"cannot read Secret {secret_name}: {exc}", exc.status) from None
+        return _stored(current, resource, secret_name)
 
     async def write(
         self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None,
@@ -67,38 +70,10 @@ class KubeSecretStore:
     ) -> str:
         """Create, update or keep the Secret. `stored` None means "not read": created if absent, and
         if it exists after all, read (ownership checked) and updated."""
-        return await off_loop(self._write, resource, secret_name, data, stored, labels or {}, annotations or {})
-
-    def _read(self, resource: Resource, secret_name: str) -> StoredSecret | None:
-        try:
-            current = request(self._api, "GET", path(SECRET, namespace=resource.namespace, name=secret_name))
-        except ApiException as exc:
-            if exc.status == 404:
-                return None
-            raise SecretStoreFailed(f"cannot read Secret {secret_name}: HTTP {exc.status} {exc.reason}", exc.status) from None
-        if not _ours(current, resource):
-            raise SecretConflict(
-                f"Secret {secret_name} exists and is not owned by this PingOneApplication; "
-                "delete it or set spec.secretName to another name"
-            )
-        metadata = current.get("metadata", {})
-        same_owner = any(ref.get("uid") == resource.uid for ref in _owners(current))
-        labels = metadata.get("labels") or {}
-        labels_ok = all(labels.get(k) == v for k, v in _labels(resource).items())
-        data = {}
-        for key, value in (current.get("data") or {}).items():
-            try:
-                data.update(decode_secret_data({key: value}))
-            except NotText:
-                pass  # not what we wrote (someone edited it): it differs, so the next write replaces it
-        return StoredSecret(data=data, up_to_date_metadata=same_owner and labels_ok, labels=dict(labels),
-                            annotations=dict(metadata.get("annotations") or {}))
-
-    def _write(self, resource: Resource, secret_name: str, data: dict[str, str], stored: StoredSecret | None,
-               extra_labels: dict[str, str], annotations: dict[str, str]) -> str:
         # Labels are our own (never copied from the resource: Argo CD label tracking would then
         # claim the Secret and prune it) plus the template's, which cannot replace ours.
-        labels = {**extra_labels, **_labels(resource)}
+        labels = {**(labels or {}), **_labels(resource)}
+        annotations = annotations or {}
         if stored is not None and stored.data == data and stored.up_to_date_metadata \
                 and _contains(stored.labels, labels) and _contains(stored.annotations, annotations):
             return "unchanged"
@@ -111,25 +86,46 @@ class KubeSecretStore:
                 body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "data": encoded,
                         "metadata": {"name": secret_name, "namespace": resource.namespace, **metadata}}
                 try:
-                    request(self._api, "POST", path(SECRETS, namespace=resource.namespace), body)
+                    await self._request("POST", path(SECRETS, namespace=resource.namespace), body)
                     return "created"
-                except ApiException as exc:
+                except KubeApiError as exc:
                     # It exists (written unread, see write()): a stranger's raises SecretConflict in
-                    # _read; ours is brought up to date. Anything else, or gone again, is a failure.
-                    stored = self._read(resource, secret_name) if exc.status == 409 else None
+                    # read; ours is brought up to date. Anything else, or gone again, is a failure.
+                    stored = await self.read(resource, secret_name) if exc.status == 409 else None
                     if stored is None:
                         raise
-                    return self._write(resource, secret_name, data, stored, extra_labels, annotations)
+                    return await self.write(resource, secret_name, data, stored, labels, annotations)
             # A JSON merge patch: `null` removes keys we no longer write (e.g. an expired previous
             # secret), and ownerReferences is replaced whole, so a re-created resource takes over its
             # Secret instead of adding a second controller reference (which the API refuses).
             patch_data: dict[str, Any] = {k: None for k in stored.data if k not in encoded}
             patch_data.update(encoded)
-            request(self._api, "PATCH", path(SECRET, namespace=resource.namespace, name=secret_name),
-                    {"metadata": metadata, "data": patch_data}, MERGE_PATCH)
+            await self._request("PATCH", path(SECRET, namespace=resource.namespace, name=secret_name),
+                                {"metadata": metadata, "data": patch_data}, MERGE_PATCH)
             return "updated"
-        except ApiException as exc:
-            raise SecretStoreFailed(f"cannot write Secret {secret_name}: HTTP {exc.status} {exc.reason}", exc.status) from None
+        except KubeApiError as exc:
+            raise SecretStoreFailed(f"cannot write Secret {secret_name}: {exc}", exc.status) from None
+
+
+def _stored(current: dict[str, Any], resource: Resource, secret_name: str) -> StoredSecret:
+    """What a write compares with; SecretConflict if another owner holds the Secret."""
+    if not _ours(current, resource):
+        raise SecretConflict(
+            f"Secret {secret_name} exists and is not owned by this PingOneApplication; "
+            "delete it or set spec.secretName to another name"
+        )
+    metadata = current.get("metadata", {})
+    same_owner = any(ref.get("uid") == resource.uid for ref in _owners(current))
+    labels = metadata.get("labels") or {}
+    labels_ok = all(labels.get(k) == v for k, v in _labels(resource).items())
+    data = {}
+    for key, value in (current.get("data") or {}).items():
+        try:
+            data.update(decode_secret_data({key: value}))
+        except NotText:
+            pass  # not what we wrote (someone edited it): it differs, so the next write replaces it
+    return StoredSecret(data=data, up_to_date_metadata=same_owner and labels_ok, labels=dict(labels),
+                        annotations=dict(metadata.get("annotations") or {}))
 
 
 def _labels(resource: Resource) -> dict[str, str]:
