@@ -82,8 +82,9 @@ def main(argv: list[str]) -> int:
 
     from .. import metrics
     from . import handlers  # noqa: F401  (importing handlers registers them with kopf)
-    from . import kopf_context, kube_session, late_crds, lean_bodies, quiet_toggles
+    from . import empty_patches, kopf_context, kube_session, late_crds, lean_bodies, quiet_toggles
 
+    empty_patches.install()
     kopf_context.install()
     late_crds.install()
     lean_bodies.install()
