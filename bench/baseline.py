@@ -7,8 +7,10 @@ retries, no crash safety):
 3. Kubernetes: create the Secret
 4. Kubernetes: one status patch (identity, `Ready=True`)
 
-The operator does more on top (issue #17): kopf's finalizer patch and its annotation patch, the
-create intent in status before the POST (crash safety), and a `Created` Event.
+The operator does more on top (issue #17): the create intent in status before the POST (crash
+safety: one more status patch), kopf's record of the handler in the final status patch, and a
+`Created` Event. The finalizer costs no write of its own: the chart's admission policy adds it
+with the create.
 
 The access token (CLIENT_SECRET_JWT: an HS256 assertion signed with the worker's secret) is
 fetched once and cached, as the operator does.
