@@ -27,8 +27,10 @@ import hmac
 import json
 import os
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -58,9 +60,27 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+class Pace:
+    """At most `rate` calls per second across threads, as the operator's pacer spaces them."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._interval = 1.0 / rate
+        self._clock, self._sleep = clock, sleep
+        self._next = clock()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            now = self._clock()
+            at = max(now, self._next)
+            self._next = at + self._interval
+        self._sleep(at - now)
+
+
 class Baseline:
     def __init__(self, *, api_url: str, auth_url: str, environment_id: str, client_id: str,
-                 client_secret: str, api: ApiClient) -> None:
+                 client_secret: str, api: ApiClient, pace: Pace | None = None) -> None:
         self.api_url = api_url.rstrip("/")
         self.auth_url = auth_url.rstrip("/")
         self.env = environment_id
@@ -70,6 +90,7 @@ class Baseline:
         self.core = CoreV1Api(api)
         self.custom = CustomObjectsApi(api)
         self._token: tuple[str, float] | None = None
+        self._pace = pace  # before each PingOne API call (not the token's)
 
     def close(self) -> None:
         self.http.close()
@@ -88,7 +109,10 @@ class Baseline:
         return self._token[0]
 
     def _p1(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        r = self.http.request(method, f"{self.api_url}{path}", headers={"Authorization": f"Bearer {self.token()}"},
+        token = self.token()
+        if self._pace:
+            self._pace()
+        r = self.http.request(method, f"{self.api_url}{path}", headers={"Authorization": f"Bearer {token}"},
                               **kwargs)
         r.raise_for_status()
         return r.json() if r.content else {}

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -559,6 +559,13 @@ class Bench:
             "spec": {"apiUrl": sim.pingone.api_url, "authUrl": sim.pingone.auth_url, "environmentId": env,
                      "credentialsSecret": {"name": name}, "allowedNamespaces": [namespace]}})
         return env
+
+    def create_each(self, namespace: str, items: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
+        """Create all at once (16 client threads), as create_many; yields each created object, in order."""
+        futures = [self._pool.submit(self.custom.create_namespaced_custom_object, GROUP, VERSION, namespace, PLURAL,
+                                     resource_body(name, app)) for name, app in items]
+        for future in futures:
+            yield future.result()
 
     def create_many(self, namespace: str, items: list[tuple[str, str]],
                     connection: str | None = None) -> tuple[float, float]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
+import queue
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pingone_operator.config import OperatorSettings
+from pingone_operator.config import OperatorSettings, PingOneSettings
 
-from .baseline import Baseline
+from .baseline import Baseline, Pace
 from .harness import GROUP, PLURAL, VERSION, AuditLog, Bench, Operator, Simulator, count_diff, progress
 from .stats import percentile, slope, summary
 
@@ -110,6 +113,42 @@ def baseline_times(b: Bench, sim: Simulator, namespace: str, n: int) -> list[flo
     return times
 
 
+def baseline_bulk(b: Bench, sim: Simulator, namespace: str, n: int, rps: float, timeout: float) -> float:
+    """The bare baseline at bulk, on this machine at this moment: `n` objects created at once (16
+    threads, as `Bench.create_many`) while as many threads as the operator's PingOne concurrency
+    provision each as soon as it exists, their PingOne calls paced at `rps` as the operator's are.
+    Returns the wall time from the first create to the last Ready the bench's watch sees."""
+    pingone = sim.pingone
+    base = Baseline(api_url=pingone.api_url, auth_url=pingone.auth_url, environment_id=pingone.environment_id,
+                    client_id=pingone.client_id, client_secret=pingone.client_secret, api=b.api, pace=Pace(rps))
+    base.token()  # one token before the burst, as the operator holds one
+    items = _names("bbase", n)
+    created: queue.Queue[dict[str, Any] | None] = queue.Queue()
+    workers = _field_default(PingOneSettings, "max_concurrency")
+
+    def provision() -> None:
+        while (obj := created.get()) is not None:
+            base.provision(namespace, obj["metadata"]["name"], obj["spec"], obj["metadata"]["uid"])
+
+    provisioners = [threading.Thread(target=provision, daemon=True) for _ in range(workers)]
+    for thread in provisioners:
+        thread.start()
+    t0 = time.monotonic()
+    for obj in b.create_each(namespace, items):
+        created.put(obj)
+    for _ in provisioners:
+        created.put(None)
+    for thread in provisioners:
+        thread.join()
+    done = b.watch.wait_ready([(namespace, name) for name, _ in items], timeout)
+    base.close()
+    return done - t0
+
+
+def _field_default(cls: type, name: str) -> Any:
+    return next(f.default for f in dataclasses.fields(cls) if f.name == name)
+
+
 def _seed() -> dict[str, Any]:
     from .harness import SEED_SPEC
 
@@ -161,6 +200,11 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
     floor_s = floor_calls / p.rate_limit
     for rep in range(p.reps):
         sim = Simulator(b, f"sim-bulk-{rep}", rate_limit=p.rate_limit)
+        base_ns = f"bulk-base-{rep}"
+        b.create_namespace(base_ns, baseline=True)
+        progress(f"bulk run {rep + 1}/{p.reps}: the bare baseline provisions {p.bulk_n} created at once")
+        base_wall = baseline_bulk(b, sim, base_ns, p.bulk_n, p.bulk_rps, p.ready_timeout)
+        progress(f"  bare baseline: all {p.bulk_n} Ready in {base_wall:.1f} s = {base_wall / floor_s:.2f}x the floor")
         ns = f"bulk-{rep}"
         b.create_namespace(ns)
         op = Operator(b, ns, sim, f"operator-bulk-{rep}", PINGONE_REQUESTS_PER_SECOND=str(p.bulk_rps)).start()
@@ -200,6 +244,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         dupes = len(names) - len(set(names))
         run = {
             "wall_s": wall, "create_s": t_created - t0, "floor_s": floor_s, "ratio_to_floor": wall / floor_s,
+            "baseline_wall_s": base_wall, "ratio_to_baseline": wall / base_wall,
             "pingone_requests": len(requests), "status_counts": {str(k): v for k, v in statuses.items()},
             "requests_429": n_429, "fraction_429": n_429 / max(1, len(requests)), "by_kind": counts["kinds"],
             "applications": len(names), "duplicates": dupes, "missing": p.bulk_n - len(set(names)),
@@ -210,7 +255,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
             run["profile"] = profile
         runs.append(run)
         progress(f"bulk run {rep + 1}/{p.reps}: all {p.bulk_n} Ready in {wall:.1f} s = {run['ratio_to_floor']:.2f}x "
-                 f"the floor ({floor_s:.1f} s); {len(requests)} PingOne requests, {n_429} x 429 "
+                 f"the floor ({floor_s:.1f} s), {run['ratio_to_baseline']:.2f}x the bare baseline; {len(requests)} PingOne requests, {n_429} x 429 "
                  f"({run['fraction_429'] * 100:.2f}%), {dupes} duplicates; operator CPU {cpu_converge:.1f} s; "
                  f"RSS {rss_n:.1f} MB (peak {rss_peak:.1f}); {audit['writes']} Kubernetes writes")
         if rep == p.reps - 1:
@@ -220,7 +265,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
             sim.stop()
     assert keep is not None
     result = {"runs": runs, "floor_calls": floor_calls, "floor_s": floor_s}
-    for k in ("wall_s", "ratio_to_floor", "requests_429", "fraction_429", "duplicates", "pingone_requests",
+    for k in ("wall_s", "ratio_to_floor", "baseline_wall_s", "ratio_to_baseline", "requests_429", "fraction_429", "duplicates", "pingone_requests",
               "k8s_writes_per_resource", "operator_cpu_s", "rss0_mb", "rss_n_mb", "rss_peak_mb"):
         result[k] = summary([r[k] for r in runs])
     return result, keep
