@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import dataclasses
 import queue
-import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -130,16 +130,15 @@ def baseline_bulk(b: Bench, sim: Simulator, namespace: str, n: int, rps: float, 
         while (obj := created.get()) is not None:
             base.provision(namespace, obj["metadata"]["name"], obj["spec"], obj["metadata"]["uid"])
 
-    provisioners = [threading.Thread(target=provision, daemon=True) for _ in range(workers)]
-    for thread in provisioners:
-        thread.start()
-    t0 = time.monotonic()
-    for obj in b.create_each(namespace, items):
-        created.put(obj)
-    for _ in provisioners:
-        created.put(None)
-    for thread in provisioners:
-        thread.join()
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        provisioners = [pool.submit(provision) for _ in range(workers)]
+        t0 = time.monotonic()
+        for obj in b.create_each(namespace, items):
+            created.put(obj)
+        for _ in provisioners:
+            created.put(None)
+        for provisioner in provisioners:
+            provisioner.result()  # a failed provision fails the bench here, not after the Ready timeout
     done = b.watch.wait_ready([(namespace, name) for name, _ in items], timeout)
     base.close()
     return done - t0
