@@ -14,9 +14,9 @@ import asyncio
 import collections
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import Any
 
 from .api import PingOneConnectionSpec
@@ -33,9 +33,8 @@ from .resource_reconciler import ResourceReconciler
 ReconcilerFactory = Callable[[PingOneSettings], Reconciler]
 
 # Every sync needs its connection's credentials: read from the Secret each time, a burst of 10,000
-# read the same Secret 10,000 times (a Kubernetes GET each, in a client thread), and each drift check
-# twice. A read is reused this long, by all syncs at once; a rotated or deleted Secret takes effect
-# within it.
+# read the same Secret 10,000 times (a Kubernetes GET each), and each drift check twice. A read is
+# reused this long, by all syncs at once; a rotated or deleted Secret takes effect within it.
 CREDENTIALS_REUSE_SECONDS = 5.0
 
 
@@ -157,9 +156,9 @@ class Connections:
         so that the syncs of a burst wait for one read instead of each making its own."""
         read = self._credentials[secret_name]
         async with read.lock:
-            if read.at is None or time.monotonic() - read.at >= CREDENTIALS_REUSE_SECONDS:
+            if read.at is None or monotonic() - read.at >= CREDENTIALS_REUSE_SECONDS:
                 read.data = await self._reader.credentials(secret_name)
-                read.at = time.monotonic()
+                read.at = monotonic()
             return read.data
 
     async def aclose(self) -> None:

@@ -52,7 +52,8 @@ async def test_the_syncs_of_a_burst_share_one_read_of_the_credentials():
 
 
 async def test_a_rotated_secret_is_read_again_after_the_reuse_time(monkeypatch):
-    monkeypatch.setattr(connections, "CREDENTIALS_REUSE_SECONDS", 0.2)
+    now = [1000.0]
+    monkeypatch.setattr(connections, "monotonic", lambda: now[0])  # time passes only when the test says
     reader = Reader()
     conns = connections_with(reader)
     spec = connections.PingOneConnectionSpec.model_validate(CONNECTION)
@@ -62,7 +63,7 @@ async def test_a_rotated_secret_is_read_again_after_the_reuse_time(monkeypatch):
     assert await conns._reconciler("team", spec) is first  # within the reuse time: the read before
     assert reader.reads == 1
 
-    await asyncio.sleep(0.25)
+    now[0] += connections.CREDENTIALS_REUSE_SECONDS
     rotated = await conns._reconciler("team", spec)
     assert reader.reads == 2
     assert rotated is not first
