@@ -542,11 +542,14 @@ class Bench:
     def create_resource(self, namespace: str, name: str, app_name: str, connection: str | None = None) -> float:
         """Create one PingOneApplication; returns the monotonic time just before the request."""
         t = time.monotonic()
+        self._create(namespace, name, app_name, connection)
+        return t
+
+    def _create(self, namespace: str, name: str, app_name: str, connection: str | None = None) -> dict[str, Any]:
         body = resource_body(name, app_name)
         if connection:
             body["spec"]["connectionRef"] = {"name": connection}
-        self.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
-        return t
+        return self.custom.create_namespaced_custom_object(GROUP, VERSION, namespace, PLURAL, body)
 
     def connection(self, name: str, sim: Simulator, namespace: str) -> str:
         """A PingOneConnection to a further environment of `sim`, for one namespace (its worker's
@@ -560,10 +563,10 @@ class Bench:
                      "credentialsSecret": {"name": name}, "allowedNamespaces": [namespace]}})
         return env
 
-    def create_each(self, namespace: str, items: list[tuple[str, str]]) -> Iterator[dict[str, Any]]:
-        """Create all at once (16 client threads), as create_many; yields each created object, in order."""
-        futures = [self._pool.submit(self.custom.create_namespaced_custom_object, GROUP, VERSION, namespace, PLURAL,
-                                     resource_body(name, app)) for name, app in items]
+    def create_each(self, namespace: str, items: list[tuple[str, str]],
+                    connection: str | None = None) -> Iterator[dict[str, Any]]:
+        """Create all at once (16 client threads); yields each created object, in order."""
+        futures = [self._pool.submit(self._create, namespace, n, a, connection) for n, a in items]
         for future in futures:
             yield future.result()
 
@@ -571,7 +574,6 @@ class Bench:
                     connection: str | None = None) -> tuple[float, float]:
         """Create all at once (16 client threads); returns (start, end) monotonic times."""
         t0 = time.monotonic()
-        futures = [self._pool.submit(self.create_resource, namespace, n, a, connection) for n, a in items]
-        for f in futures:
-            f.result()
+        for _ in self.create_each(namespace, items, connection):
+            pass
         return t0, time.monotonic()

@@ -115,7 +115,7 @@ def baseline_times(b: Bench, sim: Simulator, namespace: str, n: int) -> list[flo
 
 def baseline_bulk(b: Bench, sim: Simulator, namespace: str, n: int, rps: float, timeout: float) -> float:
     """The bare baseline at bulk, on this machine at this moment: `n` objects created at once (16
-    threads, as `Bench.create_many`) while as many threads as the operator's PingOne concurrency
+    threads, `Bench.create_each`) while as many threads as the operator's PingOne concurrency
     provision each as soon as it exists, their PingOne calls paced at `rps` as the operator's are.
     Returns the wall time from the first create to the last Ready the bench's watch sees."""
     pingone = sim.pingone
