@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import datetime as dt
 import json
 import os
 import shutil
@@ -52,6 +53,11 @@ SEED_SPEC: dict[str, Any] = {
 }
 
 _T0 = time.monotonic()
+
+
+def wall_seconds(timestamp: str) -> float:
+    """An RFC 3339 timestamp (the simulator's, the audit log's) as seconds since the epoch."""
+    return dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
 def progress(message: str) -> None:
@@ -218,6 +224,11 @@ class Simulator:
 
     def requests(self) -> list[dict[str, Any]]:
         return self.admin.get("/requests").json()["requests"]
+
+    def answer_times(self) -> list[float]:
+        """When each logged request was answered, on this process's monotonic clock (the bench's)."""
+        offset = time.time() - time.monotonic()
+        return [wall_seconds(r["timestamp"]) - offset for r in self.requests()]
 
     def clear(self) -> None:
         self.admin.delete("/requests")

@@ -15,7 +15,7 @@ from pingone_operator.config import OperatorSettings, PingOneSettings
 
 from .baseline import Baseline, Pace
 from .harness import GROUP, PLURAL, VERSION, AuditLog, Bench, Operator, Simulator, count_diff, progress
-from .stats import percentile, slope, summary
+from .stats import percentile, phases, slope, summary
 
 
 @dataclass
@@ -113,11 +113,12 @@ def baseline_times(b: Bench, sim: Simulator, namespace: str, n: int) -> list[flo
     return times
 
 
-def baseline_bulk(b: Bench, sim: Simulator, namespace: str, n: int, rps: float, timeout: float) -> float:
+def baseline_bulk(b: Bench, sim: Simulator, namespace: str, n: int, rps: float,
+                  timeout: float) -> tuple[float, float]:
     """The bare baseline at bulk, on this machine at this moment: `n` objects created at once (16
     threads, `Bench.create_each`) while as many threads as the operator's PingOne concurrency
     provision each as soon as it exists, their PingOne calls paced at `rps` as the operator's are.
-    Returns the wall time from the first create to the last Ready the bench's watch sees."""
+    Returns the moments (monotonic) of the first create and of the last Ready the bench's watch sees."""
     pingone = sim.pingone
     base = Baseline(api_url=pingone.api_url, auth_url=pingone.auth_url, environment_id=pingone.environment_id,
                     client_id=pingone.client_id, client_secret=pingone.client_secret, api=b.api, pace=Pace(rps))
@@ -141,7 +142,12 @@ def baseline_bulk(b: Bench, sim: Simulator, namespace: str, n: int, rps: float, 
             provisioner.result()  # a failed provision fails the bench here, not after the Ready timeout
     done = b.watch.wait_ready([(namespace, name) for name, _ in items], timeout)
     base.close()
-    return done - t0
+    return t0, done
+
+
+def _phase_line(split: dict[str, float]) -> str:
+    return (f"first PingOne call after {split['before_first_call_s']:.1f} s, calls for {split['calls_s']:.1f} s "
+            f"at {split['calls_per_s']:.1f}/s, last Ready {split['after_last_call_s']:.2f} s after the last call")
 
 
 def _field_default(cls: type, name: str) -> Any:
@@ -202,8 +208,10 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         base_ns = f"bulk-base-{rep}"
         b.create_namespace(base_ns, baseline=True)
         progress(f"bulk run {rep + 1}/{p.reps}: the bare baseline provisions {p.bulk_n} created at once")
-        base_wall = baseline_bulk(b, sim, base_ns, p.bulk_n, p.bulk_rps, p.ready_timeout)
-        progress(f"  bare baseline: all {p.bulk_n} Ready in {base_wall:.1f} s = {base_wall / floor_s:.2f}x the floor")
+        base_t0, base_done = baseline_bulk(b, sim, base_ns, p.bulk_n, p.bulk_rps, p.ready_timeout)
+        base_wall, base_phases = base_done - base_t0, phases(sim.answer_times(), base_t0, base_done)
+        progress(f"  bare baseline: all {p.bulk_n} Ready in {base_wall:.1f} s = {base_wall / floor_s:.2f}x the floor; "
+                 f"{_phase_line(base_phases)}")
         ns = f"bulk-{rep}"
         b.create_namespace(ns)
         op = Operator(b, ns, sim, f"operator-bulk-{rep}", PINGONE_REQUESTS_PER_SECOND=str(p.bulk_rps)).start()
@@ -236,6 +244,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         rss_n, rss_peak = op.rss_mb(), op.peak_rss_mb()
         audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
         requests = sim.requests()
+        run_phases = phases(sim.answer_times(), t0, t_last)
         statuses = collections.Counter(r["status"] for r in requests)
         counts = count_diff(sim.counts(), {})
         n_429 = statuses.get(429, 0)
@@ -244,6 +253,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         run = {
             "wall_s": wall, "create_s": t_created - t0, "floor_s": floor_s, "ratio_to_floor": wall / floor_s,
             "baseline_wall_s": base_wall, "ratio_to_baseline": wall / base_wall,
+            "phases": run_phases, "baseline_phases": base_phases,
             "pingone_requests": len(requests), "status_counts": {str(k): v for k, v in statuses.items()},
             "requests_429": n_429, "fraction_429": n_429 / max(1, len(requests)), "by_kind": counts["kinds"],
             "applications": len(names), "duplicates": dupes, "missing": p.bulk_n - len(set(names)),
@@ -256,7 +266,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         progress(f"bulk run {rep + 1}/{p.reps}: all {p.bulk_n} Ready in {wall:.1f} s = {run['ratio_to_floor']:.2f}x "
                  f"the floor ({floor_s:.1f} s), {run['ratio_to_baseline']:.2f}x the bare baseline; {len(requests)} PingOne requests, {n_429} x 429 "
                  f"({run['fraction_429'] * 100:.2f}%), {dupes} duplicates; operator CPU {cpu_converge:.1f} s; "
-                 f"RSS {rss_n:.1f} MB (peak {rss_peak:.1f}); {audit['writes']} Kubernetes writes")
+                 f"RSS {rss_n:.1f} MB (peak {rss_peak:.1f}); {audit['writes']} Kubernetes writes; {_phase_line(run_phases)}")
         if rep == p.reps - 1:
             keep = Population(sim, op, ns, p.bulk_n)
         else:
@@ -267,6 +277,8 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
     for k in ("wall_s", "ratio_to_floor", "baseline_wall_s", "ratio_to_baseline", "requests_429", "fraction_429", "duplicates", "pingone_requests",
               "k8s_writes_per_resource", "operator_cpu_s", "rss0_mb", "rss_n_mb", "rss_peak_mb"):
         result[k] = summary([r[k] for r in runs])
+    result["calls_per_s"] = summary([r["phases"]["calls_per_s"] for r in runs])
+    result["baseline_calls_per_s"] = summary([r["baseline_phases"]["calls_per_s"] for r in runs])
     return result, keep
 
 
@@ -409,6 +421,7 @@ def scale(b: Bench, p: Params) -> dict[str, Any]:
     rss_n, rss_peak = op.rss_mb(), op.peak_rss_mb()
     audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
     requests = sim.requests()
+    run_phases = phases(sim.answer_times(), t0, t0 + wall)
     n_429 = sum(1 for r in requests if r["status"] == 429)
     names = [a.get("name") for e in environments for a in sim.applications(e)]
     ours = [n for n in names if str(n).startswith("s")]
@@ -417,11 +430,12 @@ def scale(b: Bench, p: Params) -> dict[str, Any]:
         "wall_s": wall, "create_s": t_created - t0, "ratio_to_floor": wall / floor_s,
         "pingone_requests": len(requests), "requests_429": n_429, "fraction_429": n_429 / max(1, len(requests)),
         "duplicates": len(ours) - len(set(ours)), "k8s_writes_per_resource": audit["writes"] / len(keys),
-        "operator_cpu_s": cpu, "rss0_mb": rss0, "rss_n_mb": rss_n, "rss_peak_mb": rss_peak,
+        "operator_cpu_s": cpu, "rss0_mb": rss0, "rss_n_mb": rss_n, "rss_peak_mb": rss_peak, "phases": run_phases,
     }
     progress(f"scale: all {len(keys):,} Ready in {wall:.0f} s = {wall / floor_s:.2f}x the floor; {len(requests):,} "
              f"PingOne requests, {n_429} x 429, {result['duplicates']} duplicates; RSS {rss_n:.0f} MB "
-             f"(peak {rss_peak:.0f}); {result['k8s_writes_per_resource']:.1f} Kubernetes writes per resource")
+             f"(peak {rss_peak:.0f}); {result['k8s_writes_per_resource']:.1f} Kubernetes writes per resource; "
+             f"{_phase_line(run_phases)}")
 
     # Restart (list and resume them all), with a drift interval the budget allows at this size.
     c0, a0 = sim.counts(), b.audit.mark()

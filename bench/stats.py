@@ -36,3 +36,18 @@ def slope(xs: Sequence[float], ys: Sequence[float]) -> float:
     mx, my = statistics.fmean(xs), statistics.fmean(ys)
     den = sum((x - mx) ** 2 for x in xs)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+
+
+def phases(stamps: Sequence[float], start: float, end: float) -> dict[str, Any]:
+    """Where a bulk run's wall time went, from the moments PingOne answered (`stamps`, the run's
+    requests; those outside the run, such as a token fetched before it, do not count) between the
+    first create (`start`) and the last Ready (`end`), all on one clock: before the first PingOne
+    call, the paced calls (and their rate), after the last call; and the calls in each second."""
+    stamps = [s for s in stamps if start <= s <= end]
+    first, last = min(stamps), max(stamps)
+    paced = last - first
+    by_second = [0] * (int(end - start) + 1)
+    for s in stamps:
+        by_second[int(s - start)] += 1
+    return {"before_first_call_s": first - start, "calls_s": paced, "after_last_call_s": end - last,
+            "calls_per_s": (len(stamps) - 1) / paced if paced > 0 else float("nan"), "by_second": by_second}

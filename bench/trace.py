@@ -15,27 +15,22 @@ from __future__ import annotations
 
 import argparse
 import collections
-import datetime as dt
 import json
 import statistics
 import time
 from typing import Any
 
-from .harness import Bench, Operator, Simulator, progress
+from .harness import Bench, Operator, Simulator, progress, wall_seconds
 from .scenarios import baseline_times
 
 NAMESPACE = "trace"
 TAIL = 0.05  # seconds after Ready in which the create's last requests (its Event) still count
 
 
-def _wall(timestamp: str) -> float:
-    return dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
-
-
 def _kube_steps(audit: list[dict[str, Any]], start: float, end: float) -> list[tuple[float, float, str]]:
     steps = []
     for event in audit:
-        received, answered = _wall(event["requestReceivedTimestamp"]), _wall(event["stageTimestamp"])
+        received, answered = wall_seconds(event["requestReceivedTimestamp"]), wall_seconds(event["stageTimestamp"])
         if start <= received <= end and event.get("verb") not in ("watch", "list", "get"):
             ref = event.get("objectRef") or {}
             what = ref.get("resource", "?") + (f"/{ref['subresource']}" if ref.get("subresource") else "")
@@ -46,7 +41,7 @@ def _kube_steps(audit: list[dict[str, Any]], start: float, end: float) -> list[t
 def _pingone_steps(requests: list[dict[str, Any]], start: float, end: float) -> list[tuple[float, float, str]]:
     steps = []
     for request in requests:
-        answered = _wall(request["timestamp"])
+        answered = wall_seconds(request["timestamp"])
         if start <= answered <= end:
             steps.append((answered - request["durationMs"] / 1000, answered,
                           f"PingOne {request['method']} {request['route']} {request['status']}"))
@@ -56,7 +51,7 @@ def _pingone_steps(requests: list[dict[str, Any]], start: float, end: float) -> 
 def _kopf_steps(log_lines: list[dict[str, Any]], name: str, start: float, end: float) -> list[tuple[float, float, str]]:
     steps = []
     for line in log_lines:
-        at = _wall(line["timestamp"])
+        at = wall_seconds(line["timestamp"])
         if (line.get("object") or {}).get("name") == name and start <= at <= end:
             steps.append((at, at, f"kopf: {line['message'][:60]}"))
     return steps

@@ -1,6 +1,7 @@
 """bench.trace lines up one create's requests from three logs: the filtering and pairing it relies on."""
 
-from bench.trace import _kube_steps, _numbered, _pingone_steps, _wall
+from bench.harness import wall_seconds as _wall
+from bench.trace import _kube_steps, _numbered, _pingone_steps
 
 T0 = _wall("2026-12-02T10:00:00.000Z")
 
