@@ -4,7 +4,7 @@ import json
 
 import kopf
 
-from pingone_operator.controller.persistence import StatusDiffBase
+from pingone_operator.controller.persistence import StatusDiffBase, tune
 
 PREFIX = "pingone-operator.dev"
 LEGACY = f"{PREFIX}/last-handled-configuration"
@@ -42,3 +42,12 @@ def test_status_wins_over_a_leftover_annotation():
     both = body(annotations={LEGACY: json.dumps({"spec": SPEC})},
                 status={"kopf": {"last-handled-configuration": json.dumps(newer)}})
     assert storage.fetch(body=both) == newer
+
+
+def test_kopf_waits_longer_than_its_default_for_its_own_patch_to_come_back():
+    # Past this wait kopf handles an event from before its patch: the intent's, without a diff base,
+    # so the create handler would run a second time.
+    settings = kopf.OperatorSettings()
+    default = settings.persistence.consistency_timeout
+    tune(settings, legacy_prefix=PREFIX)
+    assert settings.persistence.consistency_timeout >= 30 > default
