@@ -145,7 +145,7 @@ def baseline_bulk(b: Bench, sim: Simulator, namespace: str, n: int, rps: float,
     return t0, done
 
 
-def _phase_line(split: dict[str, float]) -> str:
+def _phase_line(split: dict[str, Any]) -> str:
     return (f"first PingOne call after {split['before_first_call_s']:.1f} s, calls for {split['calls_s']:.1f} s "
             f"at {split['calls_per_s']:.1f}/s, last Ready {split['after_last_call_s']:.2f} s after the last call")
 
