@@ -60,6 +60,12 @@ def wall_seconds(timestamp: str) -> float:
     return dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
+def answer_times(requests: list[dict[str, Any]]) -> list[float]:
+    """When each of the simulator's logged requests was answered, on this process's monotonic clock."""
+    offset = time.time() - time.monotonic()
+    return [wall_seconds(r["timestamp"]) - offset for r in requests]
+
+
 def progress(message: str) -> None:
     elapsed = time.monotonic() - _T0
     print(f"[bench {int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}] {message}", flush=True)
@@ -224,11 +230,6 @@ class Simulator:
 
     def requests(self) -> list[dict[str, Any]]:
         return self.admin.get("/requests").json()["requests"]
-
-    def answer_times(self) -> list[float]:
-        """When each logged request was answered, on this process's monotonic clock (the bench's)."""
-        offset = time.time() - time.monotonic()
-        return [wall_seconds(r["timestamp"]) - offset for r in self.requests()]
 
     def clear(self) -> None:
         self.admin.delete("/requests")

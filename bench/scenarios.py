@@ -14,7 +14,8 @@ from typing import Any
 from pingone_operator.config import OperatorSettings, PingOneSettings
 
 from .baseline import Baseline, Pace
-from .harness import GROUP, PLURAL, VERSION, AuditLog, Bench, Operator, Simulator, count_diff, progress
+from .harness import (GROUP, PLURAL, VERSION, AuditLog, Bench, Operator, Simulator, answer_times, count_diff,
+                      progress)
 from .stats import percentile, phases, slope, summary
 
 
@@ -209,7 +210,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         b.create_namespace(base_ns, baseline=True)
         progress(f"bulk run {rep + 1}/{p.reps}: the bare baseline provisions {p.bulk_n} created at once")
         base_t0, base_done = baseline_bulk(b, sim, base_ns, p.bulk_n, p.bulk_rps, p.ready_timeout)
-        base_wall, base_phases = base_done - base_t0, phases(sim.answer_times(), base_t0, base_done)
+        base_wall, base_phases = base_done - base_t0, phases(answer_times(sim.requests()), base_t0, base_done)
         progress(f"  bare baseline: all {p.bulk_n} Ready in {base_wall:.1f} s = {base_wall / floor_s:.2f}x the floor; "
                  f"{_phase_line(base_phases)}")
         ns = f"bulk-{rep}"
@@ -244,7 +245,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         rss_n, rss_peak = op.rss_mb(), op.peak_rss_mb()
         audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
         requests = sim.requests()
-        run_phases = phases(sim.answer_times(), t0, t_last)
+        run_phases = phases(answer_times(requests), t0, t_last)
         statuses = collections.Counter(r["status"] for r in requests)
         counts = count_diff(sim.counts(), {})
         n_429 = statuses.get(429, 0)
@@ -421,7 +422,7 @@ def scale(b: Bench, p: Params) -> dict[str, Any]:
     rss_n, rss_peak = op.rss_mb(), op.peak_rss_mb()
     audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
     requests = sim.requests()
-    run_phases = phases(sim.answer_times(), t0, t0 + wall)
+    run_phases = phases(answer_times(requests), t0, t0 + wall)
     n_429 = sum(1 for r in requests if r["status"] == 429)
     names = [a.get("name") for e in environments for a in sim.applications(e)]
     ours = [n for n in names if str(n).startswith("s")]
