@@ -50,7 +50,8 @@ async def test_turns_rotate_between_waiting_namespaces_and_the_rate_holds():
     pacer = RequestPacer(rate=10, burst=1, clock=clock, sleep=clock.sleep)
     callers = [("a", "a1"), ("a", "a2"), ("a", "a3"), ("b", "b1"), ("b", "b2"), ("c", "c1")]
     order = await _served_order(pacer, callers)
-    assert order[1:] == ["b1", "c1", "a2", "b2", "a3"]
+    # a1 finds the pacer idle and goes at once; the rest wait, and take turns by namespace.
+    assert order == ["a1", "a2", "b1", "c1", "a3", "b2"]
     assert clock.slept == pytest.approx(5 / 10)  # six calls at 10/s: the first is free
 
 
@@ -113,6 +114,36 @@ async def test_turns_rotate_between_connections_as_well_as_namespaces():
     await asyncio.gather(*(asyncio.create_task(call("busy-connection", f"busy{n}")) for n in range(10)),
                          asyncio.create_task(call("quiet-connection", "quiet")))
     assert order.index("quiet") <= 2
+
+
+def _suspends(acquire) -> bool:
+    """Whether an acquire waits for its turn (suspends) rather than completing on its first step."""
+    try:
+        waiter = acquire.send(None)
+    except StopIteration:
+        return False
+    waiter.cancel()  # give the turn away, as a cancelled caller would
+    acquire.close()
+    return True
+
+
+async def test_an_idle_pacer_answers_at_once_without_a_turn_of_the_event_loop():
+    clock = FakeClock()
+    pacer = RequestPacer(rate=10, burst=2, clock=clock, sleep=clock.sleep)
+    assert not _suspends(pacer.acquire())  # the burst: no queue, no dispatcher
+    assert not _suspends(pacer.acquire())
+    assert _suspends(pacer.acquire())  # the burst is spent: this one waits for a token
+
+
+async def test_a_caller_arriving_as_a_pause_ends_does_not_overtake_those_queued():
+    clock = FakeClock()
+    pacer = RequestPacer(rate=10, burst=5, clock=clock, sleep=clock.sleep)
+    pacer.pause(5)
+    queued = asyncio.create_task(pacer.acquire())
+    await asyncio.sleep(0)  # queued; the dispatcher has not run yet
+    clock.now += 10  # the pause is over and tokens are spare, but a caller is still queued
+    assert _suspends(pacer.acquire())
+    await queued
 
 
 async def test_pacer_spaces_requests_at_its_rate():

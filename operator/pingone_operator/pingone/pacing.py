@@ -63,6 +63,8 @@ class RequestPacer:
 
     async def acquire(self, group: str = "") -> None:
         """Wait for this caller's turn: its (group, namespace)'s turn in the rotation, and a token."""
+        if not self._waiting and self._take_token_now():
+            return  # nobody queued and a token spare: no queue, no dispatcher, no turn of the loop
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiting.setdefault(f"{group}/{current_tenant.get()}", deque()).append(waiter)
@@ -106,17 +108,23 @@ class RequestPacer:
         return None
 
     async def _take_token(self) -> None:
-        while True:
-            now = self._clock()
-            if now < self._paused_until:
-                await self._sleep(self._paused_until - now)
-                continue
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            if self._tokens >= 1 - 1e-6:  # tolerance: float sums of small refills fall short of 1
-                self._tokens -= 1
-                return
-            await self._sleep((1 - self._tokens) / self.rate)
+        while not self._take_token_now():
+            if (paused := self._paused_until - self._clock()) > 0:
+                await self._sleep(paused)
+            else:
+                await self._sleep((1 - self._tokens) / self.rate)
+
+    def _take_token_now(self) -> bool:
+        """Take a token if one is spare and no 429 pause holds; refill by the time passed."""
+        now = self._clock()
+        if now < self._paused_until:
+            return False
+        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+        if self._tokens >= 1 - 1e-6:  # tolerance: float sums of small refills fall short of 1
+            self._tokens -= 1
+            return True
+        return False
 
 
 _HOSTS: dict[str, RequestPacer] = {}
