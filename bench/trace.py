@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from .harness import Bench, Operator, Simulator, progress, wall_seconds
-from .scenarios import baseline_times
+from .scenarios import READY_PAUSE, baseline_times
 
 NAMESPACE = "trace"
 TAIL = 0.05  # seconds after Ready in which the create's last requests (its Event) still count
@@ -67,7 +67,7 @@ def _numbered(steps: list[tuple[float, float, str]]) -> list[tuple[float, float,
     return out
 
 
-def trace(n: int, each: bool) -> None:
+def trace(n: int, each: bool, gap: float = READY_PAUSE) -> None:
     bench = Bench().start()
     try:
         sim = Simulator(bench, "sim-trace")
@@ -83,7 +83,7 @@ def trace(n: int, each: bool) -> None:
             ready = bench.watch.wait_ready([(NAMESPACE, name)], 60) + wall_minus_monotonic
             if i:
                 windows.append((name, sent, ready))
-            time.sleep(0.3)  # the create's last requests (its Event) land before the next one
+            time.sleep(gap)  # the budget refills, as in the time-to-Ready runs
         time.sleep(1.0)
         audit = bench.audit.events(0)
         requests = sim.requests()
@@ -130,9 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.trace", description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=20, help="creates traced (after one warm-up)")
     ap.add_argument("--each", action="store_true", help="also print each create's own timeline")
+    ap.add_argument("--gap", type=float, default=READY_PAUSE,
+                    help="seconds from one create's Ready to the next create (0: back to back, paced by the budget)")
     args = ap.parse_args(argv)
     progress(f"tracing {args.n} creates, one at a time")
-    trace(args.n, args.each)
+    trace(args.n, args.each, args.gap)
     return 0
 
 
