@@ -66,6 +66,18 @@ def answer_times(requests: list[dict[str, Any]]) -> list[float]:
     return [wall_seconds(r["timestamp"]) - offset for r in requests]
 
 
+def status_patch_times(audit: list[dict[str, Any]]) -> dict[tuple[str, str], list[float]]:
+    """When the API server answered each status patch of a PingOneApplication, per (namespace,
+    name), on this process's monotonic clock."""
+    offset = time.time() - time.monotonic()
+    out: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
+    for event in audit:
+        ref = event.get("objectRef") or {}
+        if event.get("verb") == "patch" and ref.get("resource") == PLURAL and ref.get("subresource") == "status":
+            out[(ref.get("namespace", ""), ref.get("name", ""))].append(wall_seconds(event["stageTimestamp"]) - offset)
+    return out
+
+
 def progress(message: str) -> None:
     elapsed = time.monotonic() - _T0
     print(f"[bench {int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}] {message}", flush=True)

@@ -15,8 +15,8 @@ from pingone_operator.config import OperatorSettings, PingOneSettings
 
 from .baseline import Baseline, Pace
 from .harness import (GROUP, PLURAL, VERSION, AuditLog, Bench, Operator, Simulator, answer_times, count_diff,
-                      progress)
-from .stats import percentile, phases, slope, summary
+                      progress, status_patch_times)
+from .stats import percentile, phases, slope, summary, watch_delays
 
 
 @dataclass
@@ -161,6 +161,10 @@ def _phase_line(split: dict[str, Any]) -> str:
             f"at {split['calls_per_s']:.1f}/s, last Ready {split['after_last_call_s']:.2f} s after the last call")
 
 
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
 def _field_default(cls: type, name: str) -> Any:
     return next(f.default for f in dataclasses.fields(cls) if f.name == name)
 
@@ -253,7 +257,9 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         profile = profiler.stop() if profiler else None
         op.wait_idle()
         rss_n, rss_peak = op.rss_mb(), op.peak_rss_mb()
-        audit = AuditLog.tally(b.audit.events(audit0, b.audit.mark()))
+        audit_events = b.audit.events(audit0, b.audit.mark())
+        audit = AuditLog.tally(audit_events)
+        delays = watch_delays(status_patch_times(audit_events), {k: b.watch.ready_at[k] for k in keys})
         requests = sim.requests()
         run_phases = phases(answer_times(requests), t0, t_last)
         statuses = collections.Counter(r["status"] for r in requests)
@@ -264,7 +270,7 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         run = {
             "wall_s": wall, "create_s": t_created - t0, "floor_s": floor_s, "ratio_to_floor": wall / floor_s,
             "baseline_wall_s": base_wall, "ratio_to_baseline": wall / base_wall,
-            "phases": run_phases, "baseline_phases": base_phases,
+            "phases": run_phases, "baseline_phases": base_phases, "watch_delay": delays,
             "pingone_requests": len(requests), "status_counts": {str(k): v for k, v in statuses.items()},
             "requests_429": n_429, "fraction_429": n_429 / max(1, len(requests)), "by_kind": counts["kinds"],
             "applications": len(names), "duplicates": dupes, "missing": p.bulk_n - len(set(names)),
@@ -277,7 +283,8 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         progress(f"bulk run {rep + 1}/{p.reps}: all {p.bulk_n} Ready in {wall:.1f} s = {run['ratio_to_floor']:.2f}x "
                  f"the floor ({floor_s:.1f} s), {run['ratio_to_baseline']:.2f}x the bare baseline; {len(requests)} PingOne requests, {n_429} x 429 "
                  f"({run['fraction_429'] * 100:.2f}%), {dupes} duplicates; operator CPU {cpu_converge:.1f} s; "
-                 f"RSS {rss_n:.1f} MB (peak {rss_peak:.1f}); {audit['writes']} Kubernetes writes; {_phase_line(run_phases)}")
+                 f"RSS {rss_n:.1f} MB (peak {rss_peak:.1f}); {audit['writes']} Kubernetes writes; {_phase_line(run_phases)}; "
+                 f"Ready seen {_ms(delays['p50_s'])} (p50), {_ms(delays['max_s'])} (max) after its status patch")
         if rep == p.reps - 1:
             keep = Population(sim, op, ns, p.bulk_n)
         else:
@@ -290,6 +297,8 @@ def bulk(b: Bench, p: Params) -> tuple[dict[str, Any], Population]:
         result[k] = summary([r[k] for r in runs])
     result["calls_per_s"] = summary([r["phases"]["calls_per_s"] for r in runs])
     result["baseline_calls_per_s"] = summary([r["baseline_phases"]["calls_per_s"] for r in runs])
+    for k in ("p50_s", "max_s"):
+        result[f"watch_delay_{k}"] = summary([r["watch_delay"][k] for r in runs])
     return result, keep
 
 

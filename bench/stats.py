@@ -51,3 +51,18 @@ def phases(stamps: Sequence[float], start: float, end: float) -> dict[str, Any]:
         by_second[int(s - start)] += 1
     return {"before_first_call_s": first - start, "calls_s": paced, "after_last_call_s": end - last,
             "calls_per_s": (len(stamps) - 1) / paced if paced > 0 else float("nan"), "by_second": by_second}
+
+
+def watch_delays(patched: dict[Any, list[float]], seen: dict[Any, float]) -> dict[str, Any]:
+    """How long after the status patch that made each object Ready the bench's watch saw it: per
+    object, `seen` minus its last patch (`patched`, from the audit log) at or before that moment.
+    The API server sends every watcher each event; when they all lag alike, the lag is the API
+    server's (kopf's consistency wait, `controller/persistence.py`, has to outlast it)."""
+    delays = []
+    for key, at in seen.items():
+        before = [t for t in patched.get(key, ()) if t <= at]
+        if before:
+            delays.append(at - max(before))
+    if not delays:
+        return {"n": 0, "p50_s": None, "p95_s": None, "max_s": None}
+    return {"n": len(delays), "p50_s": percentile(delays, 50), "p95_s": percentile(delays, 95), "max_s": max(delays)}
