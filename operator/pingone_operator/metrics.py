@@ -35,6 +35,12 @@ RATE_LIMIT_WAIT_SECONDS = Counter(
     "pingone_operator_rate_limit_wait_seconds", "Seconds PingOne calls were paused by Retry-After.",
     registry=REGISTRY,
 )
+PACING_WAIT_SECONDS = Counter(
+    "pingone_operator_pacing_wait_seconds",
+    "Seconds PingOne calls waited for their turn in the operator's own rate budget (PINGONE_REQUESTS_PER_SECOND, "
+    "shared by every connection to one API host).",
+    registry=REGISTRY,
+)
 DRIFT_CORRECTIONS = Counter(
     "pingone_operator_drift_corrections", "Applications and resources restored after drift was found.",
     registry=REGISTRY,
@@ -126,6 +132,9 @@ class PrometheusObserver:
 
     def rate_limited(self, seconds: float) -> None:
         observe_rate_limit(seconds)
+
+    def paced(self, seconds: float) -> None:
+        PACING_WAIT_SECONDS.inc(seconds)
 
     def malformed(self, method: str) -> None:
         MALFORMED_RESPONSES.labels(method).inc()

@@ -141,6 +141,28 @@ async def test_429_pauses_the_pacer_for_retry_after():
     assert 7 <= clock.slept <= 7.5  # Retry-After plus a little jitter, waited before the retry
 
 
+async def test_a_call_that_waits_for_the_budget_reports_how_long():
+    class Waits:
+        def __init__(self):
+            self.seconds = []
+
+        def paced(self, seconds):
+            self.seconds.append(seconds)
+
+        def response(self, *args):
+            pass
+
+    clock = FakeClock()
+    script, waits = Script(httpx.Response(200, json=APP)), Waits()
+    client = make_client(script, pacer=RequestPacer(rate=20, burst=1, clock=clock, sleep=clock.sleep),
+                         observer=waits)
+    await client.get_application(ENV, "app-1")  # the budget's one token: no wait, nothing reported
+    assert waits.seconds == []
+    await client.get_application(ENV, "app-1")  # queued for the next token
+    assert len(waits.seconds) == 1 and waits.seconds[0] >= 0
+    assert clock.slept == pytest.approx(1 / 20)
+
+
 async def test_429_is_not_retried_forever():
     script = Script(error(429, "REQUEST_LIMITED", "slow down", headers={"Retry-After": "0"}))
     client = make_client(script)

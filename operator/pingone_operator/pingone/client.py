@@ -53,6 +53,9 @@ class Observer:
     def rate_limited(self, seconds: float) -> None:
         """PingOne answered 429; all calls pause for `seconds`."""
 
+    def paced(self, seconds: float) -> None:
+        """A call waited `seconds` for its turn in the rate budget (the connection's, the host's)."""
+
     def malformed(self, method: str) -> None:
         """A 2xx answer that is not the JSON PingOne documents (e.g. a proxy's HTML page)."""
 
@@ -358,10 +361,13 @@ class PingOneClient:
 
     async def _send_once(self, method: str, url: str, json: Body, params: dict[str, str] | None) -> dict[str, Any]:
         token = await self.tokens.token()
+        queued, waited = time.monotonic(), False
         if self._own_pacer:  # this connection's own rate first...
-            await self._own_pacer.acquire()
+            waited = await self._own_pacer.acquire()
         if self._pacer:  # ...then its turn at the host (fair between connections and namespaces)
-            await self._pacer.acquire(self._group)
+            waited = await self._pacer.acquire(self._group) or waited
+        if waited:
+            self._observer.paced(time.monotonic() - queued)
         async with self._slots:
             if self._pacer:  # right before sending: a 429 pause also holds requests queued for a slot
                 await self._pacer.wait_unpaused()

@@ -61,10 +61,11 @@ class RequestPacer:
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def acquire(self, group: str = "") -> None:
-        """Wait for this caller's turn: its (group, namespace)'s turn in the rotation, and a token."""
+    async def acquire(self, group: str = "") -> bool:
+        """Wait for this caller's turn: its (group, namespace)'s turn in the rotation, and a token.
+        True if it had to wait (queued), False if the budget had a token spare for it at once."""
         if not self._waiting and self._take_token_now():
-            return  # nobody queued and a token spare: no queue, no dispatcher, no turn of the loop
+            return False  # nobody queued and a token spare: no queue, no dispatcher, no turn of the loop
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiting.setdefault(f"{group}/{current_tenant.get()}", deque()).append(waiter)
@@ -76,6 +77,7 @@ class RequestPacer:
             await waiter
         finally:
             self._changes_waiting -= change
+        return True
 
     async def wait_unpaused(self) -> None:
         """Hold a request that got its turn while a 429 pause began."""
