@@ -363,9 +363,9 @@ class PingOneClient:
         token = await self.tokens.token()
         queued, waited = time.monotonic(), False
         if self._own_pacer:  # this connection's own rate first...
-            waited = await self._own_pacer.acquire()
+            waited |= await self._own_pacer.acquire()
         if self._pacer:  # ...then its turn at the host (fair between connections and namespaces)
-            waited = await self._pacer.acquire(self._group) or waited
+            waited |= await self._pacer.acquire(self._group)
         if waited:
             self._observer.paced(time.monotonic() - queued)
         async with self._slots:
