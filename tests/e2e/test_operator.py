@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from datetime import datetime
 
 import pytest
 
@@ -153,6 +154,25 @@ def test_pingone_validation_error_shows_pingones_words_is_not_retried_and_recove
     kube.apply(application("invalid", name="Invalid-App",
                            corsSettings={"behavior": "ALLOW_SPECIFIC_ORIGINS", "origins": ["https://app.example.com"]}))
     wait_for(lambda: ready(kube, "invalid"), what="recovered after the fix")
+
+
+def test_a_429_that_outlasts_the_retries_shows_rate_limited_and_recovers(kube, admin, operator):
+    """A call tries 5 times, pausing for Retry-After (1 s here) after each 429; refused every time,
+    the resource shows RateLimited (condition and Event) and is tried again until PingOne lets it in."""
+    refused = 10  # two syncs' worth: the condition stands for one whole sync, seconds, not a blink
+    admin.fail_next(count=refused, status=429, method="POST", path_regex="/applications$")
+    kube.apply(application("limited"))
+    obj = wait_for(lambda: condition(kube.get("p1app", "limited")).get("reason") == "RateLimited"
+                   and kube.get("p1app", "limited"), what="Ready=False RateLimited")
+    assert condition(obj)["status"] == "False" and "PingOne 429" in condition(obj)["message"], condition(obj)
+    wait_for(lambda: ready(kube, "limited"), what="Ready after the 429s")
+    assert kube.event_reasons("limited").count("RateLimited") == refused // 5
+
+    posts = [p for p in admin.requests("POST") if p["path"].endswith("/applications")]
+    assert [p["status"] for p in posts] == [429] * refused + [201]
+    stamps = [datetime.fromisoformat(p["timestamp"].replace("Z", "+00:00")).timestamp() for p in posts]
+    gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:])]
+    assert min(gaps) >= 1.0, f"a POST was sent again before Retry-After: {gaps}"
 
 
 @pytest.mark.parametrize("policy, kept", [("Delete", False), ("Orphan", True)])
