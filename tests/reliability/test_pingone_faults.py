@@ -150,7 +150,7 @@ def test_faults_during_a_batch_of_100(simulator_factory, cluster, run_operator, 
     print(f"  Warning Events naming the token endpoint: {len(token_trouble)}")
     assert token_trouble, "the token outage never showed"
     # A 429 pauses every call for Retry-After and is tried again: it shows as RateLimited only on a
-    # call refused five times in a row, which a 5 s storm at 1 request/s makes on 0-2 resources
+    # call refused five times in a row, which a 5 s storm at 1 request/s makes on 0-8 resources a run
     # (tests/e2e/test_operator.py shows that case for certain). What the storm must show is the pause.
     pauses = operator.logs().count("PingOne answered 429; pausing calls")
     print(f"  429 storm: {faults.get('rate_limit', 0)} answers 429, {pauses} pauses logged, "
