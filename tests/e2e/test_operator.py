@@ -172,7 +172,8 @@ def test_a_429_that_outlasts_the_retries_shows_rate_limited_and_recovers(kube, a
     assert [p["status"] for p in posts] == [429] * refused + [201]
     stamps = [datetime.fromisoformat(p["timestamp"].replace("Z", "+00:00")).timestamp() for p in posts]
     gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:])]
-    assert min(gaps) >= 1.0, f"a POST was sent again before Retry-After: {gaps}"
+    # Retry-After is 1 s; the log's stamps are to the millisecond. Without the pause: 1-3 ms apart.
+    assert min(gaps) >= 0.99, f"a POST was sent again before Retry-After: {gaps}"
 
 
 @pytest.mark.parametrize("policy, kept", [("Delete", False), ("Orphan", True)])
