@@ -7,7 +7,8 @@ batch arrives in waves, one per fault, so every fault meets fresh work however f
     -> access tokens expire under the operator's feet + token endpoint outage -> 429 storm
 
 Afterwards every resource is Ready, every application exists once, every Secret is right; the
-trouble showed in conditions and Events while it lasted; retries were jittered and bounded.
+trouble showed in conditions and Events while it lasted (the 429 storm in the operator's pauses);
+retries were jittered and bounded.
 """
 
 from __future__ import annotations
