@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = json.loads((ROOT.parent / "shared/reference/seed-request.json").read_text())
 API_VERSION = "pingone-operator.dev/v1alpha1"
 T = TypeVar("T")
+
+
+def parse_ts(stamp: str) -> float:
+    """Seconds since the epoch of an RFC 3339 stamp (the simulator's request log)."""
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 def wait_for(check: Callable[[], T], timeout: float = 60.0, what: str = "condition", interval: float = 0.25) -> T:

@@ -16,7 +16,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -188,10 +187,6 @@ class Admin(SimulatorAdmin):
                                                                Secret(sim.client_secret), url))
         response.raise_for_status()
         return response.json()["access_token"]
-
-
-def parse_ts(stamp: str) -> float:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass

@@ -19,13 +19,13 @@ from collections import defaultdict
 
 import pytest
 
+from tests.e2e.helpers import parse_ts
 from tests.reliability.support import (
     FAILURE_REASONS,
     ConditionSampler,
     RequestStats,
     assert_converged,
     leak_scan,
-    parse_ts,
     resource,
     spec_for,
     wait_all_ready,

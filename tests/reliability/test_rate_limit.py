@@ -14,11 +14,11 @@ import time
 import httpx
 import pytest
 
+from tests.e2e.helpers import parse_ts
 from tests.reliability.support import (
     RequestStats,
     assert_converged,
     leak_scan,
-    parse_ts,
     resource,
     spec_for,
     wait_all_ready,

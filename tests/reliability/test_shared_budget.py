@@ -19,7 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.reliability.support import RequestStats, parse_ts, resource, spec_for, wait_all_ready
+from tests.e2e.helpers import parse_ts
+from tests.reliability.support import RequestStats, resource, spec_for, wait_all_ready
 
 pytestmark = pytest.mark.e2e
 
